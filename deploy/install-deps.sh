@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Debian packages kdumpd's tests and tools use: binutils (readelf checks the headers we write),
+# QEMU + kexec-tools + makedumpfile + busybox-static (the end-to-end kdump cycles), file, cpio,
+# xz-utils, zstd (initramfs and kernel package handling).
+set -euo pipefail
+pkgs=(binutils qemu-system-x86 kexec-tools makedumpfile busybox-static file cpio xz-utils zstd gzip)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+    [ "$(id -u)" = 0 ] && sudo= || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "deps: ${pkgs[*]} present"

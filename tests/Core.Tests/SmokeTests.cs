@@ -1,0 +1,7 @@
+namespace Kdumpd.Core.Tests;
+
+public class SmokeTests
+{
+    [Fact]
+    public void Assembly_loads() => typeof(SmokeTests).Assembly.Should().NotBeNull();
+}

@@ -1,0 +1,7 @@
+namespace Kdumpd.Daemon.Tests;
+
+public class SmokeTests
+{
+    [Fact]
+    public void Assembly_loads() => typeof(SmokeTests).Assembly.Should().NotBeNull();
+}
