@@ -1,0 +1,107 @@
+namespace Kdumpd.Api.Contracts;
+
+// The REST API's documents. They are the public contract: the daemon maps its Core state onto
+// them, so Core can change shape without breaking operators' scripts.
+
+public sealed record StatusDocument(
+    string KernelRelease,
+    bool Loaded,
+    bool Ready,
+    IReadOnlyList<string> NotReadyReasons,
+    ReservationDocument Reservation,
+    GenerationDocument? ActiveGeneration,
+    PlanSummaryDocument? Plan,
+    ReloadDocument? LastReload,
+    IReadOnlyList<WatcherDocument> Watchers,
+    DumpCountsDocument Dumps,
+    long? LoadBudgetRemaining);
+
+public sealed record ReservationDocument(long Bytes, IReadOnlyList<RangeDocument> Ranges);
+
+public sealed record RangeDocument(string Start, string End, long Bytes);
+
+public sealed record PlanSummaryDocument(
+    string Fingerprint,
+    string Layout,
+    int Loads,
+    int Notes,
+    long HeaderBytes,
+    IReadOnlyList<FindingDocument> Findings);
+
+public sealed record FindingDocument(string Severity, string Code, string Message);
+
+public sealed record GenerationDocument(
+    long Number,
+    DateTimeOffset StartedAt,
+    IReadOnlyList<string> Triggers,
+    string Loader,
+    string Outcome,
+    string? Error,
+    string? PlanFingerprint,
+    string? KernelRelease,
+    string? KernelPath,
+    string? KernelSha256,
+    string? InitrdPath,
+    string? InitrdSha256,
+    string? CommandLine,
+    double? DurationMs,
+    double? UnarmedMs,
+    long? LoadBudgetLeft);
+
+public sealed record ReloadDocument(
+    DateTimeOffset At,
+    string Outcome,
+    IReadOnlyList<string> Triggers,
+    long? Generation,
+    string? FingerprintBefore,
+    string? FingerprintAfter,
+    double DurationMs,
+    string? Error);
+
+public sealed record WatcherDocument(string Name, string State, string? Detail);
+
+public sealed record DumpCountsDocument(int Total, int Complete, int Incomplete, long Bytes);
+
+public sealed record DumpDocument(
+    string Id,
+    string Directory,
+    string Layout,
+    bool Owned,
+    string? Format,
+    string? Compression,
+    long? FileSize,
+    string? Sha256,
+    string? KernelRelease,
+    DateTimeOffset? CrashTime,
+    string? Hostname,
+    int? CpuCount,
+    int? DumpLevel,
+    string? PanicSummary,
+    bool Complete,
+    string? IncompleteReason,
+    long? Generation,
+    bool? CoversPlan,
+    string? HeaderError,
+    bool HasVmcore,
+    bool HasDmesg);
+
+public sealed record DumpPage(IReadOnlyList<DumpDocument> Items, int Total, int Offset, int Limit);
+
+public sealed record DumpQuery(DateTimeOffset? Since, string? KernelRelease, bool? Complete, int Offset, int Limit);
+
+public enum DumpFileKind
+{
+    Vmcore,
+    Dmesg,
+}
+
+/// <summary>A file the catalogue vouches for: the only paths a download may reach.</summary>
+public sealed record DumpFile(string Path, string DownloadName, string ContentType, string? Sha256);
+
+public sealed record ReadinessDocument(bool Ready, IReadOnlyList<CheckDocument> Checks);
+
+public sealed record CheckDocument(string Name, bool Ok, string Detail);
+
+public sealed record ActionResultDocument(string Outcome, long? Generation, string Message);
+
+public sealed record DeleteResult(bool Found, bool Deleted, string Message);

@@ -1,0 +1,33 @@
+namespace Kdumpd.Api.Contracts;
+
+/// <summary>
+/// Everything the REST API asks of the daemon. The daemon implements it over Core (host model,
+/// planner, loader, reload coordinator, catalogue); the API stays a thin HTTP skin.
+/// </summary>
+public interface IKdumpdService
+{
+    Task<StatusDocument> GetStatusAsync(CancellationToken cancellationToken);
+
+    Task<ReadinessDocument> GetReadinessAsync(CancellationToken cancellationToken);
+
+    /// <summary>The active plan as JSON text (the planner's own serialization), or null when none.</summary>
+    Task<string?> GetPlanJsonAsync(CancellationToken cancellationToken);
+
+    Task<byte[]?> GetElfCoreHeaderAsync(CancellationToken cancellationToken);
+
+    Task<ActionResultDocument> ReloadAsync(string requestedBy, CancellationToken cancellationToken);
+
+    Task<ActionResultDocument> UnloadAsync(string requestedBy, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<GenerationDocument>> ListGenerationsAsync(int limit, CancellationToken cancellationToken);
+
+    Task<GenerationDocument?> GetGenerationAsync(long number, CancellationToken cancellationToken);
+
+    Task<DumpPage> ListDumpsAsync(DumpQuery query, CancellationToken cancellationToken);
+
+    Task<DumpDocument?> GetDumpAsync(string id, CancellationToken cancellationToken);
+
+    Task<DumpFile?> GetDumpFileAsync(string id, DumpFileKind kind, CancellationToken cancellationToken);
+
+    Task<DeleteResult> DeleteDumpAsync(string id, string requestedBy, CancellationToken cancellationToken);
+}

@@ -1,0 +1,34 @@
+using System.Security.Claims;
+using Kdumpd.Api.Auth;
+using Kdumpd.Api.Contracts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Kdumpd.Api.Endpoints;
+
+/// <summary>Reload and unload: the <c>operate</c> role. Both answer with the outcome and the generation.</summary>
+public static class ControlEndpoints
+{
+    public static void Map(IEndpointRouteBuilder v1)
+    {
+        v1.MapPost("/reload", async (ClaimsPrincipal user, IKdumpdService service, CancellationToken ct) =>
+                Answer(await service.ReloadAsync(Who(user), ct)))
+            .RequireAuthorization(ApiRoles.Operate).WithTags("control")
+            .WithSummary("Force a pass through the reload coordinator; returns the generation in force after it.");
+
+        v1.MapPost("/unload", async (ClaimsPrincipal user, IKdumpdService service, CancellationToken ct) =>
+                Answer(await service.UnloadAsync(Who(user), ct)))
+            .RequireAuthorization(ApiRoles.Operate).WithTags("control")
+            .WithSummary("Unload the panic kernel: the host will not capture a dump until the next reload.");
+    }
+
+    internal static string Who(ClaimsPrincipal user) => $"api:{user.Identity?.Name ?? "?"}";
+
+    private static IResult Answer(ActionResultDocument result) => result.Outcome switch
+    {
+        "failed" => TypedResults.Json(result, ApiJsonContext.Default.ActionResultDocument, statusCode: StatusCodes.Status502BadGateway),
+        "refused" => TypedResults.Json(result, ApiJsonContext.Default.ActionResultDocument, statusCode: StatusCodes.Status409Conflict),
+        _ => TypedResults.Ok(result),
+    };
+}
