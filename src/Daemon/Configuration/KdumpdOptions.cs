@@ -1,0 +1,126 @@
+namespace Kdumpd.Daemon.Configuration;
+
+/// <summary>
+/// The whole configuration, one record per area, bound once at start from /etc/kdumpd/kdumpd.json,
+/// KDUMPD__* environment variables and the command line (later sources win), then validated.
+/// </summary>
+public sealed class KdumpdOptions
+{
+    public const string DefaultConfigPath = "/etc/kdumpd/kdumpd.json";
+
+    public string HostRoot { get; set; } = "/";
+
+    public string DumpDir { get; set; } = "/var/crash";
+
+    public string Database { get; set; } = "/var/lib/kdumpd/kdumpd.db";
+
+    /// <summary>Where the API listens; loopback unless an operator says otherwise (then HTTPS is required).</summary>
+    public string Urls { get; set; } = "http://127.0.0.1:5480";
+
+    /// <summary>Keep the panic kernel loaded when the daemon stops (a crash must still be captured) unless this is set.</summary>
+    public bool UnloadOnStop { get; set; }
+
+    public LoaderOptions Loader { get; set; } = new();
+
+    public ReloadOptions Reload { get; set; } = new();
+
+    public CaptureOptions Capture { get; set; } = new();
+
+    public RetentionOptions Retention { get; set; } = new();
+
+    public ApiOptions Api { get; set; } = new();
+
+    public LogOptions Logging { get; set; } = new();
+}
+
+public sealed class LoaderOptions
+{
+    /// <summary>auto | kexec-file | kexec-tools | dry-run.</summary>
+    public string Mode { get; set; } = "auto";
+
+    /// <summary>Capture kernel; empty = the distribution's default for the running release.</summary>
+    public string? Kernel { get; set; }
+
+    public string? Initrd { get; set; }
+
+    /// <summary>Extra capture command-line arguments.</summary>
+    public string? Append { get; set; }
+
+    /// <summary>Options removed from the running command line before it reaches the capture kernel (in addition to the built-in list).</summary>
+    public List<string> Remove { get; set; } = [];
+
+    /// <summary>kexec-file | kexec-tools: which header layout the plan models; empty = follows the loader.</summary>
+    public string? Layout { get; set; }
+
+    /// <summary>Architecture profile; empty = the machine's.</summary>
+    public string? Profile { get; set; }
+}
+
+public sealed class ReloadOptions
+{
+    public int QuietWindowMs { get; set; } = 500;
+
+    public int MaxDelayMs { get; set; } = 5000;
+
+    public int ReconcileSeconds { get; set; } = 300;
+
+    public bool WatchUevents { get; set; } = true;
+
+    public string Kmsg { get; set; } = "/dev/kmsg";
+}
+
+public sealed class CaptureOptions
+{
+    /// <summary>auto | makedumpfile | builtin.</summary>
+    public string Collector { get; set; } = "auto";
+
+    public string MakedumpfileArgs { get; set; } = "-l -d 31";
+
+    /// <summary>reboot | poweroff | stay, after a capture in the capture kernel.</summary>
+    public string FinalAction { get; set; } = "reboot";
+}
+
+public sealed class RetentionOptions
+{
+    /// <summary>Keep at most this many complete kdumpd dumps; 0 = no count limit.</summary>
+    public int KeepDumps { get; set; }
+
+    /// <summary>Keep kdumpd's dumps under this many bytes; 0 = no byte budget.</summary>
+    public long MaxBytes { get; set; }
+
+    /// <summary>Delete old kdumpd dumps while the dump filesystem has less free space than this.</summary>
+    public long MinFreeBytes { get; set; }
+}
+
+public sealed class ApiOptions
+{
+    public List<TokenEntry> Tokens { get; set; } = [];
+
+    /// <summary>PFX/PEM certificate for HTTPS; required when listening beyond loopback.</summary>
+    public string? CertificatePath { get; set; }
+
+    public string? CertificateKeyPath { get; set; }
+
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>Serve /openapi and /docs without a token.</summary>
+    public bool PublicDocs { get; set; }
+}
+
+public sealed class TokenEntry
+{
+    public string Name { get; set; } = "";
+
+    public string Role { get; set; } = "";
+
+    public string Sha256 { get; set; } = "";
+}
+
+public sealed class LogOptions
+{
+    /// <summary>Minimum level: Verbose, Debug, Information, Warning, Error.</summary>
+    public string Level { get; set; } = "Information";
+
+    /// <summary>Optional rolling CLEF file, e.g. /var/log/kdumpd/kdumpd.clef.</summary>
+    public string? File { get; set; }
+}
