@@ -17,7 +17,12 @@ public static class TokenCommand
         var create = new Command("new", "Create an API token: the secret is printed once, only its SHA-256 is stored.") { role, name, config };
         create.SetAction(parse =>
         {
-            ApiRoles.TryParse(parse.GetValue(role), out var parsedRole);
+            if (!ApiRoles.TryParse(parse.GetValue(role), out var parsedRole))
+            {
+                Console.Error.WriteLine("kdumpd: --role must be read, download or operate");
+                return 2;
+            }
+
             var label = parse.GetValue(name) ?? $"{parsedRole.Name()}-{DateTime.UtcNow:yyyyMMddTHHmmssZ}";
             var path = parse.GetValue(config)!;
             var (secret, entry) = ApiToken.Create(label, parsedRole);
