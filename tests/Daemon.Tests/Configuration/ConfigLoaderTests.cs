@@ -1,0 +1,110 @@
+using Kdumpd.Daemon.Configuration;
+
+namespace Kdumpd.Daemon.Tests.Configuration;
+
+public sealed class ConfigLoaderTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("kdumpd-config-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string json)
+    {
+        var path = Path.Join(_dir, "kdumpd.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
+    public void Shipped_default_config_is_valid()
+    {
+        var path = Path.Join(Deploy.SystemdUnitTests.RepoRoot(), "deploy/systemd/kdumpd.json");
+
+        var result = ConfigLoader.Load(path, new Dictionary<string, string?>());
+
+        result.Errors.Should().BeEmpty();
+        result.Options!.Urls.Should().Be("http://127.0.0.1:5480");
+        result.Options.Retention.KeepDumps.Should().Be(5);
+    }
+
+    [Fact]
+    public void Unknown_key_is_an_error_naming_it()
+    {
+        var path = Write("""{ "Reload": { "QuietWindow": 100 } }""");
+
+        var result = ConfigLoader.Load(path, new Dictionary<string, string?>());
+
+        result.Options.Should().BeNull();
+        result.Errors.Should().ContainSingle().Which.Should().Contain("QuietWindow");
+    }
+
+    [Fact]
+    public void Bad_value_is_an_error_naming_the_key_and_the_choices()
+    {
+        var path = Write("""{ "Loader": { "Mode": "kexec" }, "Capture": { "FinalAction": "halt" } }""");
+
+        var result = ConfigLoader.Load(path, new Dictionary<string, string?>());
+
+        result.Errors.Should().HaveCount(2);
+        result.Errors.Should().Contain(e => e.StartsWith("Loader:Mode: 'kexec'", StringComparison.Ordinal) && e.Contains("dry-run"));
+        result.Errors.Should().Contain(e => e.StartsWith("Capture:FinalAction: 'halt'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Command_line_overrides_the_file()
+    {
+        var path = Write("""{ "DumpDir": "/srv/crash", "Reload": { "QuietWindowMs": 200 } }""");
+
+        var result = ConfigLoader.Load(path, new Dictionary<string, string?> { ["DumpDir"] = "/var/tmp/crash", ["HostRoot"] = null });
+
+        result.Options!.DumpDir.Should().Be("/var/tmp/crash");
+        result.Options.HostRoot.Should().Be("/");
+        result.Options.Reload.QuietWindowMs.Should().Be(200);
+    }
+
+    [Fact]
+    public void Plain_http_beyond_loopback_is_refused()
+    {
+        var path = Write("""{ "Urls": "http://0.0.0.0:5480" }""");
+
+        var result = ConfigLoader.Load(path, new Dictionary<string, string?>());
+
+        result.Errors.Should().ContainSingle().Which.Should().Contain("use https://");
+    }
+
+    [Fact]
+    public void Token_entries_are_checked()
+    {
+        var path = Write("""{ "Api": { "Tokens": [ { "Name": "ci", "Role": "admin", "Sha256": "abc" } ] } }""");
+
+        var result = ConfigLoader.Load(path, new Dictionary<string, string?>());
+
+        result.Errors.Should().Contain(e => e.StartsWith("Api:Tokens:0:Role", StringComparison.Ordinal));
+        result.Errors.Should().Contain(e => e.StartsWith("Api:Tokens:0:Sha256", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Missing_explicit_config_file_is_an_error()
+    {
+        var result = ConfigLoader.Load(Path.Join(_dir, "nope.json"), new Dictionary<string, string?>());
+
+        result.Errors.Should().ContainSingle().Which.Should().Contain("does not exist");
+    }
+
+    [Fact]
+    public void Token_new_stores_only_the_hash_with_mode_0600()
+    {
+        var path = Path.Join(_dir, "etc", "kdumpd.json");
+        var (secret, entry) = Kdumpd.Api.Auth.ApiToken.Create("ops", Kdumpd.Api.Auth.ApiRole.Operate);
+
+        ConfigFileEditor.AddToken(path, entry);
+
+        var text = File.ReadAllText(path);
+        text.Should().NotContain(secret).And.Contain(entry.Sha256);
+        File.GetUnixFileMode(path).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var loaded = ConfigLoader.Load(path, new Dictionary<string, string?>());
+        loaded.Errors.Should().BeEmpty();
+        loaded.Options!.Api.Tokens.Should().ContainSingle().Which.Role.Should().Be("operate");
+        FluentActions.Invoking(() => ConfigFileEditor.AddToken(path, entry)).Should().Throw<InvalidOperationException>().WithMessage("*already exists*");
+    }
+}
