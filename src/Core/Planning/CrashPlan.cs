@@ -33,8 +33,14 @@ public readonly record struct PlannedLoad(LoadKind Kind, ulong PhysicalAddress, 
 /// <summary>The backup region: <see cref="Source"/> is copied to <see cref="Destination"/> (top of the reservation) at crash time.</summary>
 public sealed record BackupRegion(PhysRange Source, ulong Destination, ulong ReservedSize);
 
-/// <summary>Where the header itself goes in the reservation: <c>elfcorehdr=</c> is <see cref="Address"/>.</summary>
-public sealed record HeaderSegment(ulong Address, ulong Size, ulong MemorySize, ElfClass Class, int ProgramHeaderCount);
+/// <summary>
+/// Where the header itself goes in the reservation: <c>elfcorehdr=</c> is <see cref="Address"/>. Address 0 means
+/// unplaced (no reservation, or it does not fit; a finding says which): reservations never start at 0.
+/// </summary>
+public sealed record HeaderSegment(ulong Address, ulong Size, ulong MemorySize, ElfClass Class, int ProgramHeaderCount)
+{
+    public bool IsPlaced => Address != 0;
+}
 
 /// <summary>What the reservation must hold, and what it holds.</summary>
 public sealed record ReservationBudget(ulong Reserved, ulong Kernel, ulong Initrd, ulong Header, ulong Backup, ulong WorkingMemory)

@@ -52,13 +52,9 @@ public static class CrashPlanner
         var ramLoads = RamLoads(ram, exclusions, backup, profile, directMapBase, ref loadCount);
         var programHeaderCount = notes.Length + (kernelText is null ? 0 : 1) + loadCount;
         var header = PlaceHeader(profile, layout, crashk, backup, programHeaderCount);
-        if (header.Address != 0 && header.MemorySize != 0)
+        if (crashk is { } reservation && !header.IsPlaced)
         {
-            var headerRange = new PhysRange(header.Address, header.Address + header.MemorySize);
-            if (!reservations.Any(r => r.Contains(headerRange)))
-            {
-                findings.Add(new(FindingSeverity.Error, "header-outside-reservation", $"the header segment {headerRange} does not fit the reservation"));
-            }
+            findings.Add(new(FindingSeverity.Error, "header-does-not-fit", $"the {FormatSize(header.MemorySize)} header segment does not fit the {FormatSize(reservation.Size)} reservation at {reservation}"));
         }
 
         var loads = ImmutableArray.CreateBuilder<PlannedLoad>(loadCount + (kernelText is null ? 0 : 1));
@@ -371,7 +367,8 @@ public static class CrashPlanner
         {
             // kexec_file: crash_load_segments adds elfcorehdr first, bottom-up in crashk_res, page aligned.
             var memsz = AlignUp(size, KernelHeaderAlign);
-            return new HeaderSegment(crashk is { } r ? AlignUp(r.Start, KernelHeaderAlign) : 0, size, memsz, profile.Class, programHeaderCount);
+            var fits = crashk is { } r && AlignUp(r.Start, KernelHeaderAlign) + memsz <= (backup?.Destination ?? r.End);
+            return new HeaderSegment(fits ? AlignUp(crashk!.Value.Start, KernelHeaderAlign) : 0, size, memsz, profile.Class, programHeaderCount);
         }
 
         // kexec-tools: top-down; the backup is added first (top of the reservation), the header right below.
@@ -382,7 +379,7 @@ public static class CrashPlanner
         }
 
         var top = backup?.Destination ?? res.End;
-        var address = top - res.Start >= segment ? AlignDown(top - segment, KexecToolsAlign) : res.Start;
+        var address = top - res.Start >= segment && AlignDown(top - segment, KexecToolsAlign) >= res.Start ? AlignDown(top - segment, KexecToolsAlign) : 0;
         return new HeaderSegment(address, size, segment, profile.Class, programHeaderCount);
     }
 
