@@ -1,0 +1,45 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Kdumpd.Core.Elf;
+
+/// <summary>One ELF note (Elf_Nhdr + name + desc, each padded to 4 bytes).</summary>
+public sealed record ElfNote(string Name, uint Type, int DescriptionOffset, int DescriptionSize)
+{
+    /// <summary>
+    /// Reads the notes in a PT_NOTE segment's bytes. Stops at a zero header (kdump's per-CPU buffers
+    /// end that way); a note running past the data is an <see cref="InvalidElfException"/>.
+    /// </summary>
+    public static IReadOnlyList<ElfNote> ReadAll(ReadOnlySpan<byte> data, string file, long baseOffset = 0)
+    {
+        var notes = new List<ElfNote>();
+        var offset = 0;
+        while (data.Length - offset >= 12)
+        {
+            var namesz = BinaryPrimitives.ReadUInt32LittleEndian(data[offset..]);
+            var descsz = BinaryPrimitives.ReadUInt32LittleEndian(data[(offset + 4)..]);
+            var type = BinaryPrimitives.ReadUInt32LittleEndian(data[(offset + 8)..]);
+            if (namesz == 0 && descsz == 0 && type == 0)
+            {
+                break;
+            }
+
+            var nameStart = offset + 12;
+            var nameLength = (long)Align4(namesz);
+            var descStart = nameStart + nameLength;
+            var end = descStart + (long)Align4(descsz);
+            if (end > data.Length)
+            {
+                throw new InvalidElfException(file, baseOffset + offset, $"note (namesz {namesz}, descsz {descsz}) runs past the {data.Length} bytes of its segment");
+            }
+
+            var name = Encoding.ASCII.GetString(data.Slice(nameStart, (int)namesz)).TrimEnd('\0');
+            notes.Add(new ElfNote(name, type, (int)descStart, (int)descsz));
+            offset = (int)end;
+        }
+
+        return notes;
+    }
+
+    private static ulong Align4(uint value) => ((ulong)value + 3) & ~3UL;
+}
