@@ -31,10 +31,15 @@ public static class M0002Dumps
             generation          INTEGER,                  -- generation in force at capture, when known
             covers_plan         INTEGER,                  -- 1/0: dump PT_LOADs cover that generation's plan; null = unknown
             header_error        TEXT,                     -- typed reader error, file and offset
+            build_id            TEXT,                     -- VMCOREINFO BUILD-ID (debuginfod key)
+            call_trace          TEXT,                     -- JSON array of the frames after the panic line
+            total_bytes         INTEGER,                  -- all files of the directory (retention budget)
+            scan_key            TEXT,                     -- sizes+mtimes of the files read: unchanged => not re-read
             first_seen          TEXT    NOT NULL,
             last_scanned        TEXT    NOT NULL
         );
         CREATE INDEX dumps_crash_time ON dumps(crash_time);
         CREATE INDEX dumps_kernel_release ON dumps(kernel_release);
+        CREATE INDEX dumps_pending_sha ON dumps(id) WHERE sha256 IS NULL;
         """);
 }

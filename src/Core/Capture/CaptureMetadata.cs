@@ -1,0 +1,82 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Kdumpd.Core.Capture;
+
+/// <summary>
+/// kdumpd.json, written beside every dump kdumpd captures: what was captured, how, from which
+/// generation, how long it took and how big it is. Its presence is what makes a dump directory
+/// "owned" (retention may delete it). Written first (complete=false), rewritten at the end.
+/// </summary>
+public sealed record CaptureMetadata
+{
+    public int FormatVersion { get; init; } = 1;
+
+    public string? KdumpdVersion { get; init; }
+
+    public string? Hostname { get; init; }
+
+    public long? Generation { get; init; }
+
+    public string? Source { get; init; }
+
+    public long? SourceBytes { get; init; }
+
+    public string? Collector { get; init; }
+
+    public IReadOnlyList<string>? CollectorArguments { get; init; }
+
+    public DateTimeOffset StartedAt { get; init; }
+
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    public bool Complete { get; init; }
+
+    public string? IncompleteReason { get; init; }
+
+    public long? ExpectedBytes { get; init; }
+
+    public long? FreeBytesBefore { get; init; }
+
+    public long? VmcoreBytes { get; init; }
+
+    public long? VmcoreAllocatedBytes { get; init; }
+
+    public long? ZeroPagesSkipped { get; init; }
+
+    public string? Dmesg { get; init; }
+
+    public double? CollectMilliseconds { get; init; }
+
+    public double? DmesgMilliseconds { get; init; }
+
+    public double? TotalMilliseconds { get; init; }
+
+    public string? FinalAction { get; init; }
+
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = true,
+    };
+
+    /// <summary>Reads a kdumpd.json of at most 1 MiB; null when missing or not valid JSON.</summary>
+    public static CaptureMetadata? TryRead(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists || info.Length > 1 << 20)
+            {
+                return null;
+            }
+
+            return JsonSerializer.Deserialize<CaptureMetadata>(File.ReadAllBytes(path), JsonOptions);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text;
+using Kdumpd.Core.Capture;
+using Kdumpd.Core.Dumps;
+
+namespace Kdumpd.Core.Catalog;
+
+/// <summary>What the catalogue stores about one located dump, before it becomes a row.</summary>
+internal sealed record DumpFacts(
+    LocatedDump Located,
+    string ScanKey,
+    string? Format,
+    string? Compression,
+    long? FileSize,
+    DateTimeOffset? FileMtime,
+    string? KernelRelease,
+    DateTimeOffset? CrashTime,
+    string? Hostname,
+    int? CpuCount,
+    int? DumpLevel,
+    string? PanicSummary,
+    IReadOnlyList<string> CallTrace,
+    bool Complete,
+    string? IncompleteReason,
+    long? Generation,
+    string? HeaderError,
+    string? BuildId,
+    long TotalBytes);
+
+/// <summary>Turns a located dump directory into catalogue facts: header, dmesg, markers, kdumpd.json.</summary>
+internal static class DumpAnalyzer
+{
+    /// <summary>
+    /// Sizes and mtimes of every file in the directory: when it is unchanged since the last scan
+    /// nothing is re-read (incremental scans).
+    /// </summary>
+    public static (string Key, long TotalBytes) ScanKey(LocatedDump located)
+    {
+        var key = new StringBuilder();
+        long total = 0;
+        try
+        {
+            foreach (var f in new DirectoryInfo(located.Directory).EnumerateFiles().OrderBy(f => f.Name, StringComparer.Ordinal))
+            {
+                key.Append(f.Name).Append('|').Append(f.Length).Append('|').Append(f.LastWriteTimeUtc.Ticks).Append(';');
+                total += f.Length;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            key.Append("unreadable:").Append(e.GetType().Name);
+        }
+
+        return (key.ToString(), total);
+    }
+
+    public static DumpFacts Analyze(LocatedDump located, string scanKey, long totalBytes)
+    {
+        DumpHeaderInfo? header = null;
+        string? headerError = null;
+        long? size = null;
+        DateTimeOffset? mtime = null;
+        if (located.VmcorePath is { } vmcore)
+        {
+            try
+            {
+                var fi = new FileInfo(vmcore);
+                size = fi.Length;
+                mtime = new DateTimeOffset(fi.LastWriteTimeUtc, TimeSpan.Zero);
+                header = DumpProbe.Probe(vmcore);
+            }
+            catch (InvalidDumpException e)
+            {
+                headerError = e.Message;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                headerError = $"{vmcore}: {e.Message}";
+            }
+        }
+
+        PanicReport? panic = null;
+        if (located.DmesgPath is { } dmesg)
+        {
+            try
+            {
+                panic = DmesgAnalyzer.AnalyzeFile(dmesg);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                panic = null;
+            }
+        }
+
+        var meta = located.MetadataPath is null ? null : CaptureMetadata.TryRead(located.MetadataPath);
+        var reason = located.IncompleteMarker is { } marker ? $"marker: {marker}" : null;
+        reason ??= meta is { Complete: false } && located.Layout == DumpLayout.Kdumpd
+            ? $"kdumpd.json: {meta.IncompleteReason ?? "capture did not finish"}" : null;
+        reason ??= header?.IncompleteReason;
+        reason ??= headerError is not null ? $"header unreadable: {headerError}" : null;
+
+        var hostname = header?.Hostname ?? meta?.Hostname ?? located.NameHost;
+        return new DumpFacts(
+            located, scanKey,
+            header?.Format.ToCatalogName() ?? (located.VmcorePath is null ? null : "unknown"),
+            header?.Compression.ToCatalogName(),
+            size, mtime,
+            header?.KernelRelease,
+            header?.CrashTime ?? meta?.StartedAt ?? located.NameTime,
+            hostname,
+            header?.CpuCount,
+            header?.DumpLevel,
+            panic?.Summary,
+            panic?.CallTrace ?? [],
+            reason is null,
+            reason,
+            meta?.Generation,
+            headerError,
+            header?.BuildId,
+            totalBytes);
+    }
+
+    public static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+}
