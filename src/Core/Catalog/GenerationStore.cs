@@ -1,0 +1,240 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Kdumpd.Core.Loading;
+using Microsoft.Data.Sqlite;
+
+namespace Kdumpd.Core.Catalog;
+
+/// <summary>The generations table: every load and unload attempt, numbered 1, 2, 3 ... Plain ADO.NET.</summary>
+public sealed class GenerationStore(KdumpdDatabase database)
+{
+    private const string Columns = """
+        number, started_at, action, triggers, operator_requested, plan_fingerprint, layout, loader, kernel_release,
+        kernel_path, kernel_sha256, kernel_size, kernel_mtime, initrd_path, initrd_sha256, initrd_size, initrd_mtime,
+        command_line, outcome, error, detail, attempts, duration_ms, unarmed_ms, armed_before, armed_after,
+        load_budget_left, reservation_bytes, plan_json, elfcorehdr
+        """;
+
+    public KdumpdDatabase Database { get; } = database;
+
+    /// <summary>The number the next recorded generation gets (the capture command line names it before the load).</summary>
+    public int NextNumber()
+    {
+        using var connection = Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT coalesce(max(number), 0) + 1 FROM generations;";
+        return checked((int)(long)command.ExecuteScalar()!);
+    }
+
+    /// <summary>Stores the record; a <see cref="GenerationRecord.Number"/> of 0 takes the next number. Returns the stored record.</summary>
+    public GenerationRecord Record(GenerationRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        using var connection = Database.Open();
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        if (record.Number <= 0)
+        {
+            command.CommandText = "SELECT coalesce(max(number), 0) + 1 FROM generations;";
+            record = record with { Number = checked((int)(long)command.ExecuteScalar()!) };
+        }
+
+        command.CommandText = $"""
+            INSERT INTO generations ({Columns}) VALUES (
+            $number, $started_at, $action, $triggers, $operator_requested, $plan_fingerprint, $layout, $loader, $kernel_release,
+            $kernel_path, $kernel_sha256, $kernel_size, $kernel_mtime, $initrd_path, $initrd_sha256, $initrd_size, $initrd_mtime,
+            $command_line, $outcome, $error, $detail, $attempts, $duration_ms, $unarmed_ms, $armed_before, $armed_after,
+            $load_budget_left, $reservation_bytes, $plan_json, $elfcorehdr);
+            """;
+        var p = command.Parameters;
+        p.AddWithValue("$number", record.Number);
+        p.AddWithValue("$started_at", Time(record.StartedAt));
+        p.AddWithValue("$action", ActionName(record.Action));
+        p.AddWithValue("$triggers", TriggersJson(record.Triggers));
+        p.AddWithValue("$operator_requested", record.OperatorRequested ? 1 : 0);
+        p.AddWithValue("$plan_fingerprint", Db(record.PlanFingerprint));
+        p.AddWithValue("$layout", Db(record.Interface));
+        p.AddWithValue("$loader", record.Loader);
+        p.AddWithValue("$kernel_release", Db(record.KernelRelease));
+        AddFile(p, "kernel", record.Kernel);
+        AddFile(p, "initrd", record.Initrd);
+        p.AddWithValue("$command_line", Db(record.CommandLine));
+        p.AddWithValue("$outcome", OutcomeName(record.Outcome));
+        p.AddWithValue("$error", Db(record.Error));
+        p.AddWithValue("$detail", Db(record.Detail));
+        p.AddWithValue("$attempts", record.Attempts);
+        p.AddWithValue("$duration_ms", Db(record.DurationMs));
+        p.AddWithValue("$unarmed_ms", Db(record.UnarmedMs));
+        p.AddWithValue("$armed_before", Db(record.ArmedBefore));
+        p.AddWithValue("$armed_after", Db(record.ArmedAfter));
+        p.AddWithValue("$load_budget_left", Db(record.LoadBudgetLeft));
+        p.AddWithValue("$reservation_bytes", Db(record.ReservationBytes));
+        p.AddWithValue("$plan_json", Db(record.PlanJson));
+        p.Add("$elfcorehdr", SqliteType.Blob).Value = record.ElfCoreHeader is null ? DBNull.Value : record.ElfCoreHeader;
+        try
+        {
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 19)
+        {
+            throw new CatalogException(Database.Path, $"generation {record.Number} already exists (another kdumpd recorded it concurrently): {e.Message}");
+        }
+
+        transaction.Commit();
+        return record;
+    }
+
+    public GenerationRecord? Get(int number) => Query("WHERE number = $n", ("$n", number)).SingleOrDefault();
+
+    /// <summary>Newest first; <paramref name="before"/> pages backwards (numbers below it).</summary>
+    public IReadOnlyList<GenerationRecord> List(int limit = 50, int? before = null) =>
+        before is null
+            ? Query("ORDER BY number DESC LIMIT $limit", ("$limit", limit))
+            : Query("WHERE number < $before ORDER BY number DESC LIMIT $limit", ("$before", before.Value), ("$limit", limit));
+
+    public GenerationRecord? Latest() => Query("ORDER BY number DESC LIMIT 1").SingleOrDefault();
+
+    /// <summary>The newest successful load: the generation the panic kernel came from, unless a later row unloaded it.</summary>
+    public GenerationRecord? LatestLoaded() =>
+        Query("WHERE action = 'load' AND outcome = 'loaded' ORDER BY number DESC LIMIT 1").SingleOrDefault();
+
+    public int Count()
+    {
+        using var connection = Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM generations;";
+        return checked((int)(long)command.ExecuteScalar()!);
+    }
+
+    public static string OutcomeName(GenerationOutcome outcome) => outcome switch
+    {
+        GenerationOutcome.Loaded => "loaded",
+        GenerationOutcome.Failed => "failed",
+        GenerationOutcome.Refused => "refused",
+        GenerationOutcome.Unloaded => "unloaded",
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
+    };
+
+    public static string ActionName(GenerationAction action) => action == GenerationAction.Unload ? "unload" : "load";
+
+    private List<GenerationRecord> Query(string tail, params (string Name, object Value)[] parameters)
+    {
+        using var connection = Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM generations {tail};";
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        using var reader = command.ExecuteReader();
+        var records = new List<GenerationRecord>();
+        while (reader.Read())
+        {
+            records.Add(Read(reader));
+        }
+
+        return records;
+    }
+
+    private GenerationRecord Read(SqliteDataReader r)
+    {
+        var number = r.GetInt32(0);
+        return new GenerationRecord
+        {
+            Number = number,
+            StartedAt = ParseTime(r.GetString(1), number, "started_at"),
+            Action = r.GetString(2) == "unload" ? GenerationAction.Unload : GenerationAction.Load,
+            Triggers = ParseTriggers(r.GetString(3), number),
+            OperatorRequested = r.GetInt64(4) != 0,
+            PlanFingerprint = Str(r, 5),
+            Interface = Str(r, 6),
+            Loader = r.GetString(7),
+            KernelRelease = Str(r, 8),
+            Kernel = File(r, 9, number),
+            Initrd = File(r, 13, number),
+            CommandLine = Str(r, 17),
+            Outcome = ParseOutcome(r.GetString(18), number),
+            Error = Str(r, 19),
+            Detail = Str(r, 20),
+            Attempts = r.GetInt32(21),
+            DurationMs = r.IsDBNull(22) ? null : r.GetDouble(22),
+            UnarmedMs = r.IsDBNull(23) ? null : r.GetDouble(23),
+            ArmedBefore = r.IsDBNull(24) ? null : r.GetInt64(24) != 0,
+            ArmedAfter = r.IsDBNull(25) ? null : r.GetInt64(25) != 0,
+            LoadBudgetLeft = r.IsDBNull(26) ? null : r.GetInt32(26),
+            ReservationBytes = r.IsDBNull(27) ? null : r.GetInt64(27),
+            PlanJson = Str(r, 28),
+            ElfCoreHeader = r.IsDBNull(29) ? null : (byte[])r.GetValue(29),
+        };
+    }
+
+    private FileFingerprint? File(SqliteDataReader r, int first, int number) =>
+        r.IsDBNull(first)
+            ? null
+            : new FileFingerprint(
+                r.GetString(first),
+                r.IsDBNull(first + 2) ? -1 : r.GetInt64(first + 2),
+                r.IsDBNull(first + 3) ? DateTimeOffset.MinValue : ParseTime(r.GetString(first + 3), number, "mtime"),
+                Str(r, first + 1));
+
+    private static void AddFile(SqliteParameterCollection p, string prefix, FileFingerprint? file)
+    {
+        p.AddWithValue($"${prefix}_path", Db(file?.Path));
+        p.AddWithValue($"${prefix}_sha256", Db(file?.Sha256));
+        p.AddWithValue($"${prefix}_size", Db(file?.Size));
+        p.AddWithValue($"${prefix}_mtime", file is null ? DBNull.Value : Time(file.ModifiedUtc));
+    }
+
+    private static string Time(DateTimeOffset time) => time.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    private DateTimeOffset ParseTime(string text, int number, string column) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : throw new CatalogException(Database.Path, $"generation {number}: {column} '{text}' is not an ISO 8601 time");
+
+    private GenerationOutcome ParseOutcome(string text, int number) => text switch
+    {
+        "loaded" => GenerationOutcome.Loaded,
+        "failed" => GenerationOutcome.Failed,
+        "refused" => GenerationOutcome.Refused,
+        "unloaded" => GenerationOutcome.Unloaded,
+        _ => throw new CatalogException(Database.Path, $"generation {number}: unknown outcome '{text}'"),
+    };
+
+    private static string TriggersJson(IReadOnlyList<string> triggers)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var trigger in triggers)
+            {
+                writer.WriteStringValue(trigger);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private List<string> ParseTriggers(string json, int number)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return [.. document.RootElement.EnumerateArray().Select(e => e.GetString() ?? "")];
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new CatalogException(Database.Path, $"generation {number}: triggers is not a JSON array of strings: {e.Message}");
+        }
+    }
+
+    private static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static object Db<T>(T? value) => value is null ? DBNull.Value : value;
+}

@@ -1,0 +1,129 @@
+using Kdumpd.Core.Host;
+
+namespace Kdumpd.Core.Loading;
+
+/// <summary>
+/// The capture kernel and initrd to load. <see cref="KernelPath"/>/<see cref="InitrdPath"/> are real paths
+/// (resolved under the host root); the host paths are what the operator sees (/boot/...).
+/// </summary>
+public sealed record CaptureImage(
+    string Release,
+    string Distribution,
+    string KernelHostPath,
+    string KernelPath,
+    string? InitrdHostPath,
+    string? InitrdPath,
+    string HowFound);
+
+/// <summary>Explicit choices that override discovery. Paths here are used as given (not under the host root).</summary>
+public sealed record CaptureImageOptions(string? KernelPath = null, string? InitrdPath = null, bool NoInitrd = false);
+
+/// <summary>No usable capture kernel or initrd: says what was looked for, where, and the fix.</summary>
+public sealed class CaptureImageException(string message) : Exception(message);
+
+/// <summary>
+/// Finds the capture kernel and initrd the way the distribution lays out /boot: Debian/Ubuntu
+/// vmlinuz-R + initrd.img-R; Fedora/RHEL vmlinuz-R + initramfs-Rkdump.img (kdump-utils' dedicated
+/// initramfs) else initramfs-R.img. R is the running kernel's release.
+/// </summary>
+public sealed class CaptureImageLocator(HostRoot host)
+{
+    public const string OsReleasePath = "/etc/os-release";
+
+    public CaptureImage Locate(CaptureImageOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var release = HostKernel.Release(host);
+        var distribution = Distribution();
+        var tried = new List<string>();
+
+        string kernelHost, kernel;
+        if (options.KernelPath is not null)
+        {
+            kernelHost = kernel = Path.GetFullPath(options.KernelPath);
+            if (!File.Exists(kernel))
+            {
+                throw new CaptureImageException($"capture kernel {kernel} does not exist");
+            }
+        }
+        else
+        {
+            kernelHost = $"/boot/vmlinuz-{release}";
+            kernel = host.Resolve(kernelHost);
+            if (!File.Exists(kernel))
+            {
+                throw new CaptureImageException($"no capture kernel for {release}: {kernelHost} is missing under host root {host.Root}; install the kernel image or pass --kernel FILE");
+            }
+        }
+
+        if (options.NoInitrd)
+        {
+            return new CaptureImage(release, distribution, kernelHost, kernel, null, null, "configured without an initrd");
+        }
+
+        if (options.InitrdPath is not null)
+        {
+            var initrd = Path.GetFullPath(options.InitrdPath);
+            return File.Exists(initrd)
+                ? new CaptureImage(release, distribution, kernelHost, kernel, initrd, initrd, "configured")
+                : throw new CaptureImageException($"capture initrd {initrd} does not exist");
+        }
+
+        foreach (var candidate in InitrdCandidates(distribution, release))
+        {
+            tried.Add(candidate);
+            if (host.FileExists(candidate))
+            {
+                return new CaptureImage(release, distribution, kernelHost, kernel, candidate, host.Resolve(candidate), $"{distribution} layout");
+            }
+        }
+
+        throw new CaptureImageException($"no capture initrd for {release} ({distribution} layout): none of {string.Join(", ", tried)} exists under host root {host.Root}; build one or pass --initrd FILE");
+    }
+
+    /// <summary>"debian", "fedora", or "unknown" from /etc/os-release ID and ID_LIKE.</summary>
+    public string Distribution()
+    {
+        var text = host.TryReadText(OsReleasePath);
+        if (text is null)
+        {
+            return "unknown";
+        }
+
+        var ids = new List<string>();
+        foreach (var line in text.Split('\n'))
+        {
+            var equals = line.IndexOf('=', StringComparison.Ordinal);
+            if (equals < 0)
+            {
+                continue;
+            }
+
+            var key = line[..equals].Trim();
+            if (key is "ID" or "ID_LIKE")
+            {
+                ids.AddRange(line[(equals + 1)..].Trim().Trim('"', '\'').Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            }
+        }
+
+        foreach (var id in ids)
+        {
+            switch (id.ToUpperInvariant())
+            {
+                case "DEBIAN" or "UBUNTU":
+                    return "debian";
+                case "FEDORA" or "RHEL" or "CENTOS" or "ROCKY" or "ALMALINUX":
+                    return "fedora";
+            }
+        }
+
+        return "unknown";
+    }
+
+    public static IReadOnlyList<string> InitrdCandidates(string distribution, string release) => distribution switch
+    {
+        "debian" => [$"/boot/initrd.img-{release}"],
+        "fedora" => [$"/boot/initramfs-{release}kdump.img", $"/boot/initramfs-{release}.img"],
+        _ => [$"/boot/initramfs-{release}kdump.img", $"/boot/initrd.img-{release}", $"/boot/initramfs-{release}.img"],
+    };
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+using Kdumpd.Core.Host;
+
+namespace Kdumpd.Core.Loading;
+
+/// <summary>Reads the crash-kexec state through the host root; never caches.</summary>
+public sealed class KexecSysfs(HostRoot host)
+{
+    public const string CrashLoadedPath = "/sys/kernel/kexec_crash_loaded";
+    public const string CrashSizePath = "/sys/kernel/kexec_crash_size";
+    public const string LoadLimitPanicPath = "/proc/sys/kernel/kexec_load_limit_panic";
+    public const string LoadDisabledPath = "/proc/sys/kernel/kexec_load_disabled";
+
+    public HostRoot Host { get; } = host;
+
+    public CrashKernelState Read() => new(
+        ReadLong(CrashLoadedPath) is { } loaded ? loaded != 0 : null,
+        ReadLong(CrashSizePath),
+        ReadLong(LoadLimitPanicPath) is { } limit ? checked((int)limit) : null,
+        ReadLong(LoadDisabledPath) is { } disabled && disabled != 0);
+
+    public bool? IsLoaded() => ReadLong(CrashLoadedPath) is { } loaded ? loaded != 0 : null;
+
+    public long? ReservationBytes() => ReadLong(CrashSizePath);
+
+    public int? LoadLimitPanic() => ReadLong(LoadLimitPanicPath) is { } limit ? checked((int)limit) : null;
+
+    private long? ReadLong(string hostPath)
+    {
+        var text = Host.TryReadText(hostPath);
+        if (text is null)
+        {
+            return null;
+        }
+
+        return long.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new HostFileException(hostPath, Host.Resolve(hostPath), $"expected an integer, found '{text.Trim()}'");
+    }
+}

@@ -1,0 +1,27 @@
+namespace Kdumpd.Core.Loading;
+
+/// <summary>
+/// One request to arm the host: which capture kernel and initrd (real file paths, already resolved under the
+/// host root), the full capture command line, how to load it and why. <see cref="OperatorRequested"/> is true
+/// only for an explicit operator action (CLI <c>kdumpd load</c>, POST /v1/reload): only such a request may
+/// spend the last unit of kexec_load_limit_panic.
+/// </summary>
+public sealed record LoadRequest(
+    string KernelPath,
+    string? InitrdPath,
+    string CommandLine,
+    LoaderKind Loader = LoaderKind.Auto,
+    bool OnCrash = true,
+    bool OperatorRequested = false,
+    IReadOnlyList<string>? Triggers = null,
+    PlanSummary? Plan = null,
+    string? KernelRelease = null)
+{
+    public IReadOnlyList<string> TriggerList => Triggers ?? [];
+}
+
+/// <summary>A request to unload the panic kernel; it spends a load-limit unit like a load.</summary>
+public sealed record UnloadRequest(
+    LoaderKind Loader = LoaderKind.Auto,
+    bool OperatorRequested = false,
+    IReadOnlyList<string>? Triggers = null);
