@@ -37,7 +37,12 @@ step() {
     return $_rc
 }
 # first line of a step's stderr (or stdout): the reason given in FAIL lines
-why() { { grep -m1 -v '^[[:space:]]*$' "$OUT/logs/$1.err" || grep -m1 -v '^[[:space:]]*$' "$OUT/logs/$1.out"; } 2> /dev/null | cut -c1-200; }
+why() {
+    _w=$({ grep -m1 -v '^[[:space:]]*$' "$OUT/logs/$1.err" || grep -m1 -v '^[[:space:]]*$' "$OUT/logs/$1.out"; } 2> /dev/null | cut -c1-200)
+    # a stack trace: its last line says what went wrong
+    case $_w in Traceback*) _w=$(grep -v '^[[:space:]]*$' "$OUT/logs/$1.err" | tail -1 | cut -c1-200) ;; esac
+    echo "${_w:-(no output)}"
+}
 # kd NAME ARGS...: run kdumpd (bounded) as step NAME
 kd() { _n=$1; shift; step "$_n" timeout -k 5 "$KD_TIMEOUT" "$KDUMPD" "$@"; }
 # kd_must NAME ARGS...: kdumpd must exit 0, else the scenario fails with its message
@@ -62,7 +67,7 @@ http_wait() {
     while :; do
         _c=$(curl -s -m 5 -o "$OUT/logs/http-wait.body" -w '%{http_code}' "$API$1" 2> /dev/null)
         [ "$_c" = "$2" ] && break
-        kill -0 "$DPID" 2> /dev/null || fail "kdumpd run exited before $1 answered $2: $(grep -m1 -iE 'error|exception|unrecognized|fatal' "$OUT/logs/daemon-$DNAME.log" | cut -c1-200)"
+        kill -0 "$DPID" 2> /dev/null || fail "kdumpd run exited before $1 answered $2: $(grep -m1 -iE 'error|exception|unrecognized|fatal' "$OUT/logs/daemon-$DNAME.log" | cut -c1-200) (log: logs/daemon-$DNAME.log)"
         _i=$((_i + 1)); [ $_i -gt $(($3 * 2)) ] && fail "$1 did not answer $2 within $3 s (last: HTTP $_c $(head -c 300 "$OUT/logs/http-wait.body" 2> /dev/null | tr '\n' ' '))"
         sleep 0.5
     done
