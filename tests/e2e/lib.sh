@@ -1,0 +1,165 @@
+# shellcheck shell=bash
+# lib.sh - host side of kdumpd's QEMU end-to-end harness (sourced by run.sh and
+# make-fixtures.sh).  Adapted from the project's shared recipes
+# (../shared/kdump-vm/run-cycle.sh, ../shared/hotplug-vm/run-fixtures.sh):
+# a Debian kernel booted under QEMU/TCG, with the HOST's root filesystem as
+# the guest's root (9p, read-only, tmpfs overlay) and a writable share
+# (/kdump-out in the guest) that carries the config, the scenario and results.
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$E2E_DIR/../.." && pwd)
+WORK=${E2E_WORK:-$REPO/artifacts/e2e-work}
+ACCEL=${ACCEL:-tcg}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
+MODS="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay"
+mkdir -p "$WORK"
+T_SCRIPT0=$EPOCHREALTIME
+
+log() { printf '[%7.1fs] %s\n' "$(awk -v a="$T_SCRIPT0" -v b="$EPOCHREALTIME" 'BEGIN{print b-a}')" "$*" >&2; }
+die() { log "FATAL: $*"; exit 1; }
+dt() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a==""||b=="") print "n/a"; else printf "%.1f", b-a }'; }
+# host timestamp of the Nth console line matching an ERE
+ts() { awk -v re="$1" -v n="${2:-1}" '$0 ~ re { if (++c == n) { print $1; exit } }' "$3"; }
+
+ensure_packages() {
+    local missing=() pair cmd pkg
+    for pair in qemu-system-x86_64:qemu-system-x86 kexec:kexec-tools makedumpfile:makedumpfile \
+                readelf:binutils file:file cpio:cpio xz:xz-utils gzip:gzip jq:jq curl:curl python3:python3; do
+        cmd=${pair%%:*}; pkg=${pair#*:}
+        command -v "$cmd" > /dev/null 2>&1 || missing+=("$pkg")
+    done
+    # Debian's busybox package is dynamic; the initramfs needs busybox-static's binary
+    file -L /bin/busybox 2> /dev/null | grep -q 'statically linked' || missing+=(busybox-static)
+    if ((${#missing[@]})); then
+        log "installing: ${missing[*]}"
+        [ "$(id -u)" = 0 ] || die "need root to apt-get install ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" > "$WORK/apt.log" 2>&1 \
+            || die "apt-get install ${missing[*]} failed (see $WORK/apt.log)"
+    fi
+    [ "$(id -u)" = 0 ] || die "the guest mounts / over 9p with security_model=none: run as root"
+}
+
+# The kernel is whatever linux-image-amd64 depends on, unpacked (not installed)
+# under $WORK/kernel; cached between runs.
+get_kernel() {
+    KROOT=$WORK/kernel/root
+    if ! ls "$KROOT"/boot/vmlinuz-* > /dev/null 2>&1; then
+        local dep
+        dep=$(apt-cache depends linux-image-amd64 2> /dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+        if [ -z "$dep" ]; then
+            apt-get update -qq || true
+            dep=$(apt-cache depends linux-image-amd64 2> /dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+        fi
+        [ -n "$dep" ] || die "cannot resolve linux-image-amd64 with apt-cache"
+        log "downloading $dep (apt-get download + dpkg -x; the host kernel is untouched)"
+        rm -rf "$WORK/kernel"; mkdir -p "$WORK/kernel"
+        (cd "$WORK/kernel" && apt-get download "$dep" > /dev/null 2>&1) || die "apt-get download $dep failed"
+        dpkg -x "$WORK/kernel/${dep}"_*.deb "$KROOT"
+    fi
+    VMLINUZ=$(ls "$KROOT"/boot/vmlinuz-* | head -1)
+    KVER=${VMLINUZ##*/vmlinuz-}
+    local o
+    for o in CRASH_DUMP PROC_VMCORE KEXEC_FILE; do
+        grep -q "^CONFIG_${o}=y" "$KROOT/boot/config-$KVER" || die "CONFIG_$o is not y in $KVER"
+    done
+}
+
+build_initrd() {
+    INITRD=$WORK/initrd.img
+    local S=$WORK/stage m f stamp
+    stamp="$KVER $(sha256sum "$E2E_DIR/guest/init" | cut -c1-16) $(stat -c %s /bin/busybox)"
+    if [ -f "$INITRD" ] && [ "$(cat "$WORK/initrd.stamp" 2> /dev/null)" = "$stamp" ]; then return 0; fi
+    rm -rf "$S"; mkdir -p "$S/bin" "$S/lib/modules/$KVER"
+    cp /bin/busybox "$S/bin/busybox"
+    for m in $(/bin/busybox --list); do [ "$m" = busybox ] || ln -s busybox "$S/bin/$m"; done
+    ln -s bin "$S/sbin"
+    for m in $MODS; do
+        f=$(find "$KROOT/lib/modules/$KVER" -name "$m.ko" -o -name "$m.ko.xz" | head -1)
+        [ -n "$f" ] || die "module $m not found in $KVER"
+        case $f in *.xz) xz -dc "$f" > "$S/lib/modules/$KVER/$m.ko" ;; *) cp "$f" "$S/lib/modules/$KVER/" ;; esac
+    done
+    install -m 0755 "$E2E_DIR/guest/init" "$S/init"
+    (cd "$S" && find . | cpio -o -H newc --quiet | gzip -9) > "$INITRD"
+    echo "$stamp" > "$WORK/initrd.stamp"
+    log "initramfs: $(stat -c %s "$INITRD") bytes ($KVER)"
+}
+
+# publish kdumpd once per run (framework-dependent: the guest uses the host's dotnet)
+publish_kdumpd() {
+    KDUMPD=$WORK/kdumpd/kdumpd
+    DOTNET_ROOT_GUEST=$(dirname "$(readlink -f "$(command -v dotnet)")")
+    local t0=$EPOCHREALTIME
+    if DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet publish "$REPO/src/Daemon" -c Release \
+        -o "$WORK/kdumpd" -nologo -v q > "$WORK/publish.log" 2>&1 && [ -x "$KDUMPD" ]; then
+        log "kdumpd published to $WORK/kdumpd in $(dt "$t0" "$EPOCHREALTIME") s"
+        KDUMPD_OK=1
+    else
+        log "dotnet publish src/Daemon FAILED (see $WORK/publish.log): $(grep -m1 -E 'error' "$WORK/publish.log" | cut -c1-200)"
+        KDUMPD_OK=0
+    fi
+}
+
+# run_vm NAME SCENARIO_FILE [EXTRA_CONFIG]: a fresh share, one bounded QEMU run
+# (first kernel -> capture kernel -> maybe post boot), serving the guest's QMP
+# requests (files req/<action>.req in the share).  Sets RUN_DIR SHARE LOGF QEMU_RC.
+run_vm() {
+    local name=$1 scen=$2 extra=${3:-}
+    RUN_DIR=$WORK/runs/$name; SHARE=$RUN_DIR/share; LOGF=$RUN_DIR/console.log
+    rm -rf "$RUN_DIR"; mkdir -p "$SHARE/state" "$SHARE/logs"
+    cp "$E2E_DIR/guest/steps.sh" "$SHARE/steps.sh"
+    cp "$scen" "$SHARE/scenario.sh"
+    # VM_* defaults, the run's config, then the scenario's own settings
+    VM_MEM=1024; VM_SMP=2; VM_CRASHKERNEL=256M
+    unset -f guest_first guest_capture guest_post host_check 2> /dev/null || true
+    eval "$extra"
+    # shellcheck disable=SC1090
+    . "$scen"
+    {
+        echo "SCEN='$name'"
+        echo "KVER='$KVER'"
+        echo "KERNEL='$VMLINUZ'"
+        echo "INITRD='$INITRD'"
+        echo "KDUMPD='${KDUMPD:-}'"
+        echo "DOTNET_ROOT='${DOTNET_ROOT_GUEST:-}'"
+        echo "REPO='$REPO'"
+        printf '%s\n' "$extra"
+    } > "$SHARE/config"
+    local sock=$RUN_DIR/qmp.sock qpid r a rc
+    echo "$EPOCHREALTIME QEMU-START $name -m $VM_MEM -smp $VM_SMP crashkernel=$VM_CRASHKERNEL" > "$LOGF"
+    (
+        set +e
+        timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu max -m "$VM_MEM" -smp "$VM_SMP" \
+            -display none -monitor none -serial stdio -nic none -no-user-config \
+            -qmp "unix:$sock,server=on,wait=off" \
+            -kernel "$VMLINUZ" -initrd "$INITRD" \
+            -append "console=ttyS0 crashkernel=$VM_CRASHKERNEL panic=1" \
+            -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+            -virtfs "local,path=$SHARE,mount_tag=kdout,security_model=none,multidevs=remap" \
+            < /dev/null 2>&1 | while IFS= read -r line || [ -n "$line" ]; do
+                printf '%s %s\n' "$EPOCHREALTIME" "${line//$'\r'/}"; done >> "$LOGF"
+        echo "$EPOCHREALTIME QEMU-EXIT rc=${PIPESTATUS[0]}" >> "$LOGF"
+    ) &
+    qpid=$!
+    while kill -0 "$qpid" 2> /dev/null; do
+        for r in "$SHARE"/req/*.req; do
+            [ -e "$r" ] || continue
+            a=$(basename "$r" .req); rm -f "$r"
+            log "  $name: guest asks the host for: $a"
+            if python3 "$E2E_DIR/qmp.py" "$sock" "$a" > "$SHARE/req/$a.qmp.txt" 2>&1; then rc=ok; else rc="failed($?)"; fi
+            echo "qmp $a $rc" > "$SHARE/req/$a.tmp"; mv "$SHARE/req/$a.tmp" "$SHARE/req/$a.done"
+        done
+        sleep 0.2
+    done
+    wait "$qpid" || true
+    QEMU_RC=$(awk '/QEMU-EXIT/{sub(/.*rc=/,""); print}' "$LOGF")
+}
+
+# timing lines from the host-stamped console
+print_timings() {
+    local n=$1 f=$LOGF t0 t1 b1 p0 b2 b3
+    t0=$(ts 'QEMU-START' 1 "$f"); t1=$(ts 'QEMU-EXIT' 1 "$f")
+    b1=$(ts 'KDVM: shell-ready' 1 "$f"); b2=$(ts 'KDVM: shell-ready' 2 "$f"); b3=$(ts 'KDVM: shell-ready' 3 "$f")
+    p0=$(ts 'sysrq: Trigger a crash' 1 "$f")
+    echo "E2E TIME $n: qemu=$(dt "$t0" "$t1")s boot=$(dt "$t0" "$b1")s first-phase=$(dt "$b1" "$p0")s panic-to-capture-shell=$(dt "$p0" "$b2")s$( [ -n "$b3" ] && echo " capture-phase+reboot=$(dt "$b2" "$b3")s post-phase=$(dt "$b3" "$t1")s")"
+    grep -E 'KDVM: step ' "$f" | awk '{ $1=""; sub(/^ KDVM: step /, ""); print "E2E TIME '"$n"':   " $0 }' || true
+}

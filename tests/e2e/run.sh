@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# run.sh - kdumpd's end-to-end tests: real kdump cycles in QEMU/TCG.
+#
+#   tests/e2e/run.sh [scenario...]        default: all, in the order below
+#   E2E_SCENARIOS="a b" tests/e2e/run.sh  the variable, when set, overrides the list
+#
+# Each scenario prints exactly one line "E2E PASS <name>" or "E2E FAIL <name>: <reason>"
+# (tests/run-all.sh counts them), plus "E2E TIME" lines.  Knobs: E2E_WORK (default
+# artifacts/e2e-work, cached: kernel, initramfs), ACCEL=tcg, QEMU_TIMEOUT=300 (per VM).
+# Needs root (apt-get for missing tools; QEMU reads / for the guest's 9p root).
+set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ALL="hotplug-stale-control load-kexec-file load-kexec-tools reservation-too-small daemon-api hotplug-reload"
+SCENARIOS=${E2E_SCENARIOS:-${*:-$ALL}}
+
+# scenario_def NAME -> SFILE (tests/e2e/scenarios/), SCFG (config for host and guest), NEEDS_KDUMPD
+scenario_def() {
+    NEEDS_KDUMPD=1; SCFG=""
+    case $1 in
+    hotplug-stale-control) SFILE=hotplug.sh; SCFG="HP_MODE=stale"; NEEDS_KDUMPD=0 ;;
+    hotplug-reload)        SFILE=hotplug.sh; SCFG="HP_MODE=reload" ;;
+    load-kexec-file)       SFILE=load.sh; SCFG="LOADER=kexec-file COLLECTOR=makedumpfile" ;;
+    load-kexec-tools)      SFILE=load.sh; SCFG="LOADER=kexec-tools COLLECTOR=builtin" ;;
+    reservation-too-small) SFILE=reservation.sh ;;
+    daemon-api)            SFILE=daemon-api.sh ;;
+    *) return 1 ;;
+    esac
+}
+
+# a setup failure fails every selected scenario, each with its own line
+die() {
+    log "FATAL: $*"
+    for s in $SCENARIOS; do echo "E2E FAIL $s: harness setup failed: $*"; done
+    exit 1
+}
+
+npass=0; nfail=0
+result() {   # result NAME PASS|FAIL [reason]
+    if [ "$2" = PASS ]; then echo "E2E PASS $1"; npass=$((npass + 1))
+    else echo "E2E FAIL $1: $3"; nfail=$((nfail + 1)); fi
+}
+
+run_scenario() {
+    local n=$1 reason="" t0=$EPOCHREALTIME last
+    scenario_def "$n" || { result "$n" FAIL "unknown scenario (known: $ALL)"; return; }
+    if [ "$NEEDS_KDUMPD" = 1 ] && [ "$KDUMPD_OK" != 1 ]; then
+        result "$n" FAIL "kdumpd could not be published (dotnet publish src/Daemon failed, see $WORK/publish.log)"; return
+    fi
+    log "scenario $n: ${SCFG:-default}"
+    HOST_REASON=""; E2E_DETAIL=""
+    run_vm "$n" "$E2E_DIR/scenarios/$SFILE" "$SCFG"
+    print_timings "$n"
+    last=$(grep 'KDVM: ' "$LOGF" | grep -v 'KDVM: FAIL' | tail -1 | cut -d' ' -f2- | cut -c1-120)
+    if [ -f "$SHARE/state/failed" ]; then
+        reason=$(head -1 "$SHARE/state/failed")
+    elif [ "$QEMU_RC" = 124 ] || [ "$QEMU_RC" = 137 ]; then
+        reason="QEMU timed out after ${QEMU_TIMEOUT}s (last guest marker: $last)"
+    elif [ "$QEMU_RC" != 0 ]; then
+        reason="QEMU exited $QEMU_RC: $(grep -m1 'qemu-system' "$LOGF" | cut -d' ' -f2- | cut -c1-150)"
+    elif [ ! -f "$SHARE/state/done" ]; then
+        reason="the guest did not finish the scenario (last guest marker: $last)"
+    elif declare -F host_check > /dev/null && ! host_check; then
+        reason=${HOST_REASON:-host-side check failed}
+    fi
+    echo "E2E TIME $n: scenario wall time $(dt "$t0" "$EPOCHREALTIME") s${E2E_DETAIL:+ ($E2E_DETAIL)}"
+    if [ -z "$reason" ]; then result "$n" PASS; else result "$n" FAIL "$reason (console: $LOGF)"; fi
+}
+
+log "e2e: scenarios: $SCENARIOS; work: $WORK; accel: $ACCEL"
+ensure_packages
+get_kernel
+build_initrd
+log "kernel $KVER; $(qemu-system-x86_64 --version | head -1); $(kexec --version 2>&1 | head -1); makedumpfile $(makedumpfile -v 2>&1 | grep -o '[0-9]\.[0-9.]*' | head -1)"
+KDUMPD_OK=0
+if [ -n "${E2E_KDUMPD:-}" ]; then
+    # harness self-test only (tests/e2e/selftest/): results say nothing about kdumpd
+    KDUMPD=$E2E_KDUMPD; KDUMPD_OK=1; DOTNET_ROOT_GUEST=""
+    log "E2E_KDUMPD: the scenarios run $KDUMPD instead of the published kdumpd"
+else
+    for s in $SCENARIOS; do
+        if scenario_def "$s" && [ "$NEEDS_KDUMPD" = 1 ]; then publish_kdumpd; break; fi
+    done
+fi
+for s in $SCENARIOS; do run_scenario "$s"; done
+echo "E2E SUMMARY: $npass passed, $nfail failed, wall time $(dt "$T_SCRIPT0" "$EPOCHREALTIME") s${E2E_KDUMPD:+ (kdumpd replaced by $E2E_KDUMPD)}"
+[ "$nfail" = 0 ]
