@@ -204,7 +204,7 @@ public static class CrashPlanner
                 : KexecToolsText(textStart, end, paddr);
         }
 
-        findings.Add(new(FindingSeverity.Warning, "kernel-text-unknown", "neither /proc/kcore nor /proc/kallsyms (_text, _end) is readable: the plan has no kernel text PT_LOAD; run as root to include it"));
+        findings.Add(new(FindingSeverity.Warning, "kernel-text-unknown", "neither /proc/kcore nor /proc/kallsyms (_text, _end) is readable (both need root): the plan has no kernel text PT_LOAD, the kernel's own header has one"));
         return null;
     }
 

@@ -194,6 +194,8 @@ public class CrashPlannerTests
     {
         CaptureCommandLine.Derive("BOOT_IMAGE=/vmlinuz root=/dev/vda1 crashkernel=256M nr_cpus=8 irqpoll quiet")
             .Should().Be("BOOT_IMAGE=/vmlinuz root=/dev/vda1 quiet irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug");
+        CaptureCommandLine.Derive("console=ttyS0 crashkernel=1G rdinit=/init -- --verbose")
+            .Should().Be("console=ttyS0 rdinit=/init irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug -- --verbose", "words after -- belong to init");
         CrashPlanner.Plan(Fixtures.Snapshot("qemu-6.1-1g-ck256"), new PlanOptions()).CaptureCommandLine
             .Should().Be("console=ttyS0 panic=1 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug");
     }
