@@ -170,6 +170,20 @@ public class CrashPlannerTests
     }
 
     [Fact]
+    public void Without_kallsyms_the_kernel_text_is_the_kcore_segment_with_a_physical_address_in_the_text_window()
+    {
+        using var scratch = new ScratchHost("qemu-6.1-1g-ck256");
+        WriteKcore(scratch, directMap: 0xff156fa300000000, textVaddr: 0xffffffffa0400000, textPaddr: 0xc800000, textSize: 0x3430000);
+
+        var plan = CrashPlanner.Plan(HostReader.Read(scratch.HostRoot), new PlanOptions());
+
+        plan.Loads[0].Should().Be(new PlannedLoad(LoadKind.KernelText, 0xc800000, 0x3430000, 0xc800000, 0xffffffffa0400000));
+
+        // kexec-tools only looks 512 MiB above __START_KERNEL_map without _stext: a KASLR'd text at +0x20400000 is out of reach.
+        CrashPlanner.Plan(HostReader.Read(scratch.HostRoot), _kexecTools).Findings.Should().Contain(f => f.Code == "kernel-text-unknown");
+    }
+
+    [Fact]
     public void Unprivileged_kallsyms_zeros_are_ignored()
     {
         using var scratch = new ScratchHost("qemu-6.1-1g-ck256");
