@@ -184,6 +184,25 @@ public class CrashPlannerTests
     }
 
     [Fact]
+    public void A_masked_kcore_is_absent_and_a_broken_one_is_an_error()
+    {
+        using var scratch = new ScratchHost("qemu-6.1-1g-ck256");
+        scratch.Write("/proc/kcore", string.Empty);
+        HostReader.Read(scratch.HostRoot).Kcore.Should().BeNull("containers bind /dev/null over /proc/kcore");
+
+        var broken = new byte[64];
+        "\u007fELF"u8.CopyTo(broken);
+        broken[4] = 2;
+        broken[5] = 1;
+        broken[56] = 200;
+        broken[54] = 56;
+        broken[32] = 64;
+        File.WriteAllBytes(Path.Join(scratch.Root, "/proc/kcore"), broken);
+        var act = () => HostReader.Read(scratch.HostRoot);
+        act.Should().Throw<HostFileException>().Where(e => e.HostPath == "/proc/kcore" && e.Message.Contains("program headers"));
+    }
+
+    [Fact]
     public void Unprivileged_kallsyms_zeros_are_ignored()
     {
         using var scratch = new ScratchHost("qemu-6.1-1g-ck256");
