@@ -66,7 +66,7 @@ public class PlanBenchmarks
             IomemTree.Parse(iomem.ToString(), "synthetic/proc/iomem"),
             new CpuTopology(all, all, all, notes.MoveToImmutable(), null),
             null,
-            new VmcoreInfoLocation(0x11e6000, 1024),
+            new VmcoreInfoLocation(0x11e6000, 0x1024),
             new KexecState(false, 256UL << 20, false, null, 0),
             "6.1.0-56-amd64",
             "console=ttyS0 crashkernel=256M",

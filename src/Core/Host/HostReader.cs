@@ -127,7 +127,8 @@ public static class HostReader
             throw new HostPrivilegeException(path, root.Resolve(path), "VMCOREINFO address reads as zero");
         }
 
-        return new VmcoreInfoLocation(address, ParseDecimal(root, path, parts[1]));
+        // vmcoreinfo_show prints "%pa %x": the size is hex too (VMCOREINFO_NOTE_SIZE, 0x1024 on 6.1).
+        return new VmcoreInfoLocation(address, ParseHex(root, path, parts[1]));
     }
 
     public static KexecState ReadKexec(HostRoot root)

@@ -16,7 +16,7 @@ public class HostReaderTests
         host.Cpus.Possible.Should().Equal(0, 1);
         host.Cpus.CrashNotes.Should().HaveCount(2);
         host.Cpus.CrashNotes[0].Should().Be(new CpuCrashNotes(0, 0x3fa3a400, 368));
-        host.VmcoreInfo.Should().Be(new VmcoreInfoLocation(0x11e6000, 1024));
+        host.VmcoreInfo.Should().Be(new VmcoreInfoLocation(0x11e6000, 0x1024));
         host.Kexec.CrashSize.Should().Be(268435456);
         host.Kexec.CrashLoaded.Should().BeFalse();
         host.Kexec.LoadDisabled.Should().Be(0);

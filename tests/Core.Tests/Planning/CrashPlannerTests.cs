@@ -17,7 +17,7 @@ public class CrashPlannerTests
         plan.Reservations.Should().Equal(new PhysRange(0x2f000000, 0x3f000000));
         plan.Loads.Select(l => (l.PhysicalAddress, l.Size)).Should().Equal((0x100000UL, 0x2ef00000UL), (0x3f000000UL, 0xfe0000UL));
         plan.Notes.Should().HaveCount(3);
-        plan.Notes[^1].Should().Be(new PlannedNote(NoteKind.VmcoreInfo, null, 0x11e6000, 1024));
+        plan.Notes[^1].Should().Be(new PlannedNote(NoteKind.VmcoreInfo, null, 0x11e6000, 0x1024));
         plan.Header.Address.Should().Be(0x2f000000);
         plan.Header.Size.Should().Be(64 + (5 * 56));
         plan.Backup.Should().BeNull();
