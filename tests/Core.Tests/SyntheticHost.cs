@@ -27,7 +27,7 @@ internal static class SyntheticHost
             iomem,
             new CpuTopology(all, all, all, notes.MoveToImmutable(), null),
             null,
-            vmcoreinfo ? new VmcoreInfoLocation(0x11e6000, 1024) : null,
+            vmcoreinfo ? new VmcoreInfoLocation(0x11e6000, 0x1024) : null,
             new KexecState(false, 0, false, null, 0),
             release,
             "console=ttyS0 crashkernel=256M",

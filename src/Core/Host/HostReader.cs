@@ -18,7 +18,7 @@ public static class HostReader
     public static HostSnapshot Read(HostRoot root)
     {
         ArgumentNullException.ThrowIfNull(root);
-        var iomem = IomemTree.Parse(root.ReadText(IomemTree.HostPath), root.Resolve(IomemTree.HostPath));
+        var iomem = IomemTree.Parse(ReadRequired(root, IomemTree.HostPath), root.Resolve(IomemTree.HostPath));
         return new HostSnapshot(
             root.Root,
             iomem,
@@ -127,7 +127,8 @@ public static class HostReader
             throw new HostPrivilegeException(path, root.Resolve(path), "VMCOREINFO address reads as zero");
         }
 
-        return new VmcoreInfoLocation(address, ParseDecimal(root, path, parts[1]));
+        // vmcoreinfo_show prints "%pa %x": the size is hex too (VMCOREINFO_NOTE_SIZE, 0x1024 on 6.1).
+        return new VmcoreInfoLocation(address, ParseHex(root, path, parts[1]));
     }
 
     public static KexecState ReadKexec(HostRoot root)
@@ -160,6 +161,13 @@ public static class HostReader
             }
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException)
+        {
+            return null;
+        }
+
+        // Containers mask /proc/kcore with /dev/null: no bytes, or no ELF, means no kcore. A file that
+        // claims to be ELF and is broken is an error.
+        if (length < 4 || !buffer.AsSpan(0, 4).SequenceEqual("\u007fELF"u8))
         {
             return null;
         }
@@ -246,7 +254,19 @@ public static class HostReader
     }
 
     private static ImmutableArray<int> ReadCpuList(HostRoot root, string hostPath) =>
-        CpuList.Parse(root.ReadText(hostPath), hostPath, root.Resolve(hostPath));
+        CpuList.Parse(ReadRequired(root, hostPath), hostPath, root.Resolve(hostPath));
+
+    private static string ReadRequired(HostRoot root, string hostPath)
+    {
+        try
+        {
+            return root.ReadText(hostPath);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new HostPrivilegeException(hostPath, root.Resolve(hostPath), "permission denied");
+        }
+    }
 
     private static string? TryRead(HostRoot root, string hostPath)
     {

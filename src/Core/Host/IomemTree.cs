@@ -74,10 +74,14 @@ public sealed class IomemTree
     public static IomemTree Parse(string text, string filePath = HostPath)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (IsAllZero(text, filePath))
+        {
+            throw new HostPrivilegeException(HostPath, filePath, "every address is zero, the kernel hides them from unprivileged readers");
+        }
+
         var roots = new List<Node>();
         var stack = new List<Node>();
         var count = 0;
-        var allZero = true;
         var lineNumber = 0;
         foreach (var rawLine in text.AsSpan().EnumerateLines())
         {
@@ -88,11 +92,6 @@ public sealed class IomemTree
             }
 
             var (start, end, name, depth) = ParseLine(rawLine, filePath, lineNumber);
-            if (start != 0 || end != 0)
-            {
-                allZero = false;
-            }
-
             if (depth > stack.Count)
             {
                 throw Error(filePath, lineNumber, $"indentation jumps to level {depth} under level {stack.Count - 1}");
@@ -126,11 +125,6 @@ public sealed class IomemTree
             throw Error(filePath, null, "no resources");
         }
 
-        if (allZero)
-        {
-            throw new HostPrivilegeException(HostPath, filePath, "every address is zero, the kernel hides them from unprivileged readers");
-        }
-
         var all = ImmutableArray.CreateBuilder<IomemResource>(count);
         var rootResources = ImmutableArray.CreateBuilder<IomemResource>(roots.Count);
         foreach (var root in roots)
@@ -144,6 +138,31 @@ public sealed class IomemTree
         }
 
         return new IomemTree(rootResources.MoveToImmutable(), all.MoveToImmutable());
+    }
+
+    /// <summary>An unprivileged reader sees every range as 00000000-00000000; checked before anything else complains.</summary>
+    private static bool IsAllZero(string text, string filePath)
+    {
+        var lineNumber = 0;
+        var any = false;
+        foreach (var line in text.AsSpan().EnumerateLines())
+        {
+            lineNumber++;
+            if (line.IsWhiteSpace())
+            {
+                continue;
+            }
+
+            var (start, end, _, _) = ParseLine(line, filePath, lineNumber);
+            if (start != 0 || end != 0)
+            {
+                return false;
+            }
+
+            any = true;
+        }
+
+        return any;
     }
 
     private static void Flatten(IomemResource resource, ImmutableArray<IomemResource>.Builder into)

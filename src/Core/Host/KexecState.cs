@@ -8,5 +8,5 @@ public sealed record KexecState(
     int? LoadLimitPanic,
     int? LoadDisabled);
 
-/// <summary>/sys/kernel/vmcoreinfo: physical address and size of the VMCOREINFO note.</summary>
+/// <summary>/sys/kernel/vmcoreinfo ("%pa %x": both hex): physical address and size of the VMCOREINFO note.</summary>
 public sealed record VmcoreInfoLocation(ulong Address, ulong Size);

@@ -15,7 +15,12 @@ public static class CaptureCommandLine
     public static string Derive(string? running)
     {
         var kept = new List<string>();
-        foreach (var word in (running ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var words = (running ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+        // Everything after "--" belongs to init, not to the kernel: the capture switches go before it.
+        var initArgs = Array.IndexOf(words, "--");
+        var kernelWords = initArgs < 0 ? words : words[..initArgs];
+        foreach (var word in kernelWords)
         {
             var key = word.Split('=', 2)[0];
             if (!_dropped.Contains(key, StringComparer.Ordinal) && !Required.Contains(word, StringComparer.Ordinal))
@@ -25,6 +30,11 @@ public static class CaptureCommandLine
         }
 
         kept.AddRange(Required);
+        if (initArgs >= 0)
+        {
+            kept.AddRange(words[initArgs..]);
+        }
+
         return string.Join(' ', kept);
     }
 }

@@ -29,6 +29,9 @@ public static class CrashPlanner
     /// <summary>kexec-tools' hard-coded x86_64 kernel text window (X86_64_KERNEL_TEXT_SIZE) when _stext is unknown.</summary>
     public const ulong X86KernelTextWindow = 512UL << 20;
 
+    /// <summary>KERNEL_IMAGE_SIZE with KASLR: where the kernel's own text mapping can be on x86_64.</summary>
+    public const ulong X86KernelImageSize = 1UL << 30;
+
     public static CrashPlan Plan(HostSnapshot host, PlanOptions options)
     {
         ArgumentNullException.ThrowIfNull(host);
@@ -204,7 +207,7 @@ public static class CrashPlanner
                 : KexecToolsText(textStart, end, paddr);
         }
 
-        findings.Add(new(FindingSeverity.Warning, "kernel-text-unknown", "neither /proc/kcore nor /proc/kallsyms (_text, _end) is readable: the plan has no kernel text PT_LOAD; run as root to include it"));
+        findings.Add(new(FindingSeverity.Warning, "kernel-text-unknown", "neither /proc/kcore nor /proc/kallsyms (_text, _end) is readable (both need root): the plan has no kernel text PT_LOAD, the kernel's own header has one"));
         return null;
     }
 
@@ -231,10 +234,13 @@ public static class CrashPlanner
 
         if (profile.KernelTextMapBase is { } textBase)
         {
+            // kexec-tools' fallback window is 512 MiB; the kernel's text lives anywhere in KERNEL_IMAGE_SIZE,
+            // and only KCORE_TEXT has a physical address there (modules are vmalloc, p_paddr all ones).
+            var window = layout == PlanLayout.KexecTools ? X86KernelTextWindow : X86KernelImageSize;
             foreach (var s in kcore.Segments)
             {
-                if (s.VirtualAddress >= textBase && s.VirtualAddress - textBase < X86KernelTextWindow
-                    && s.MemorySize <= X86KernelTextWindow - (s.VirtualAddress - textBase)
+                if (s.VirtualAddress >= textBase && s.VirtualAddress - textBase < window
+                    && s.MemorySize <= window - (s.VirtualAddress - textBase)
                     && (layout == PlanLayout.KexecTools || s.HasPhysicalAddress))
                 {
                     return s;

@@ -80,6 +80,19 @@ public class KernelHeaderPairTests
         vmcoreinfo.Should().Be(plan.Notes.Count(n => n.Kind == NoteKind.VmcoreInfo)).And.Be(1);
     }
 
+    [Theory]
+    [MemberData(nameof(Pairs))]
+    public void Elf_header_fields_equal_the_kernels_except_the_program_header_count(string host)
+    {
+        var (_, plan, _) = PlanPair(host, "kernel-header");
+        var kernel = File.ReadAllBytes(Path.Combine(Fixtures.HostPath(host), "kernel-header", "vmcore-head.bin"));
+        var ours = plan.WriteHeader();
+
+        // /proc/vmcore keeps the loaded header's Elf64_Ehdr and only rewrites e_phnum (offset 56) after merging notes.
+        ours.AsSpan(0, 56).ToArray().Should().Equal(kernel.AsSpan(0, 56).ToArray());
+        ours.AsSpan(58, 6).ToArray().Should().Equal(kernel.AsSpan(58, 6).ToArray());
+    }
+
     [Fact]
     public void Stale_header_after_memory_hot_add_misses_exactly_the_new_range()
     {

@@ -1,0 +1,70 @@
+using System.Globalization;
+
+namespace Kdumpd.Daemon.Cli;
+
+/// <summary>The plan as a compact table, in the spirit of kdumpctl and coredumpctl.</summary>
+public static class PlanTextWriter
+{
+    public static void Write(TextWriter output, PlanReport report)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(report);
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(inv, $"Host          {report.HostRoot} ({report.KernelRelease ?? "unknown release"})"));
+        output.WriteLine(string.Create(inv, $"Layout        {report.Layout} ({report.Profile})"));
+        if (report.Reservations.Count == 0)
+        {
+            output.WriteLine("Reservation   none");
+        }
+
+        foreach (var r in report.Reservations)
+        {
+            output.WriteLine(string.Create(inv, $"Reservation   {r.Start}-{r.End}  {Size(r.Size)}"));
+        }
+
+        var h = report.Header;
+        output.WriteLine(string.Create(inv, $"Header        {h.Address ?? "unplaced"}  {h.Size} bytes ({Size(h.Reserved)} reserved), {h.Class}, {h.ProgramHeaders} program headers"));
+        output.WriteLine(report.Backup is { } b
+            ? string.Create(inv, $"Backup        {b.Source} ({Size(b.Size)}) -> {b.Destination}")
+            : "Backup        none");
+        var budget = report.Budget;
+        output.WriteLine(string.Create(inv, $"Budget        {Size(budget.Reserved)} reserved, {Size(budget.Needed)} needed (kernel {Size(budget.Kernel)} + initrd {Size(budget.Initrd)} + header {Size(budget.Header)} + backup {Size(budget.Backup)} + working {Size(budget.WorkingMemory)}){(budget.Fits ? string.Empty : "  TOO SMALL")}"));
+        output.WriteLine(string.Create(inv, $"Command line  {report.CaptureCommandLine}"));
+        output.WriteLine();
+
+        output.WriteLine(string.Create(inv, $"NOTES ({report.Notes.Count})"));
+        output.WriteLine(string.Create(inv, $"  {"KIND",-12} {"CPU",4}  {"ADDRESS",-18}  {"SIZE",8}"));
+        foreach (var n in report.Notes)
+        {
+            output.WriteLine(string.Create(inv, $"  {n.Kind,-12} {(n.Cpu is { } cpu ? cpu.ToString(inv) : "-"),4}  {n.Address,-18}  {n.Size,8}"));
+        }
+
+        output.WriteLine();
+        output.WriteLine(string.Create(inv, $"LOADS ({report.Loads.Count})"));
+        output.WriteLine(string.Create(inv, $"  {"KIND",-12} {"PHYS",-18}  {"SIZE",8}  {"OFFSET",-18}  {"VADDR",-18}"));
+        foreach (var l in report.Loads)
+        {
+            output.WriteLine(string.Create(inv, $"  {l.Kind,-12} {l.PhysicalAddress,-18}  {Size(l.Size),8}  {l.Offset,-18}  {l.VirtualAddress,-18}"));
+        }
+
+        output.WriteLine();
+        output.WriteLine(string.Create(inv, $"FINDINGS ({report.Findings.Count})"));
+        foreach (var f in report.Findings)
+        {
+            output.WriteLine(string.Create(inv, $"  {f.Severity,-8} {f.Code,-28} {f.Message}"));
+        }
+
+        output.WriteLine();
+        output.WriteLine(string.Create(inv, $"Fingerprint   {report.Fingerprint}"));
+    }
+
+    /// <summary>Sizes the way crashkernel= writes them when they are round, in bytes otherwise.</summary>
+    public static string Size(ulong bytes) => bytes switch
+    {
+        0 => "0",
+        _ when bytes % (1UL << 30) == 0 => $"{bytes >> 30}G",
+        _ when bytes % (1UL << 20) == 0 => $"{bytes >> 20}M",
+        _ when bytes % (1UL << 10) == 0 => $"{bytes >> 10}K",
+        _ => bytes.ToString(CultureInfo.InvariantCulture),
+    };
+}
