@@ -24,8 +24,8 @@ public sealed class PeriodicReconciler : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _coordinator.Stats.SetWatcher(WatcherName, true, $"every {_interval}");
         using var timer = new PeriodicTimer(_interval, _coordinator.Time);
+        _coordinator.Stats.SetWatcher(WatcherName, true, $"every {_interval}");
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
