@@ -30,7 +30,7 @@ public sealed partial class KmsgWatcher : BackgroundService
     /// <summary>A partial line longer than this (a file without newlines) is dropped, not grown.</summary>
     private const int MaxLineBytes = 64 * 1024;
 
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan _pollInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly ReloadCoordinator _coordinator;
     private readonly string? _path;
@@ -133,7 +133,7 @@ public sealed partial class KmsgWatcher : BackgroundService
             }
 
             // Nothing yet (EAGAIN), end of file, or a FIFO without a writer: look again shortly.
-            await Task.Delay(PollInterval, _coordinator.Time, stoppingToken);
+            await Task.Delay(_pollInterval, _coordinator.Time, stoppingToken);
         }
     }
 

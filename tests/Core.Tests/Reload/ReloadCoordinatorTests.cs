@@ -5,7 +5,7 @@ namespace Kdumpd.Core.Tests.Reload;
 
 public class ReloadCoordinatorTests
 {
-    private static readonly CrashHotplugSupport KernelHandlesHotplug = new(CrashHotplugState.On, CrashHotplugState.On);
+    private static readonly CrashHotplugSupport _kernelHandlesHotplug = new(CrashHotplugState.On, CrashHotplugState.On);
 
     [Fact]
     public async Task Burst_of_1000_memory_events_within_a_second_gives_one_reload()
@@ -94,7 +94,7 @@ public class ReloadCoordinatorTests
     public async Task Crash_hotplug_kernel_records_the_plan_for_memory_events_but_reloads_for_a_new_kernel_file()
     {
         await using var h = new CoordinatorHarness();
-        h.Target.CrashHotplug = KernelHandlesHotplug;
+        h.Target.CrashHotplug = _kernelHandlesHotplug;
         h.Target.HostFingerprint = "fp-2";
         for (var block = 32; block < 36; block++)
         {
@@ -123,7 +123,7 @@ public class ReloadCoordinatorTests
     public async Task Crash_hotplug_does_not_help_an_image_loaded_with_kexec_load()
     {
         await using var h = new CoordinatorHarness();
-        h.Target.CrashHotplug = KernelHandlesHotplug;
+        h.Target.CrashHotplug = _kernelHandlesHotplug;
         h.Target.LoadedWithKexecFileLoad = false;
         h.Target.HostFingerprint = "fp-2";
         h.PostMemory();
@@ -183,7 +183,7 @@ public class ReloadCoordinatorTests
     public async Task Kmsg_crash_hotplug_failure_forces_a_full_reload_even_on_a_hotplug_kernel()
     {
         await using var h = new CoordinatorHarness();
-        h.Target.CrashHotplug = KernelHandlesHotplug;
+        h.Target.CrashHotplug = _kernelHandlesHotplug;
         h.Post(ReloadTrigger.KmsgFailure("crash hp: kexec_trylock() failed, elfcorehdr may be inaccurate", h.Time.GetUtcNow()));
 
         var pass = await h.AdvanceUntilPassAsync();
