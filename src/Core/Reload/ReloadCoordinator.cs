@@ -98,11 +98,12 @@ public sealed class ReloadCoordinator : IDisposable
         }
 
         var reader = _channel.Reader;
+        ReloadBurst? burst = null;
         try
         {
             while (await reader.WaitToReadAsync(cancellationToken))
             {
-                var burst = new ReloadBurst();
+                burst = new ReloadBurst();
                 while (reader.TryRead(out var trigger))
                 {
                     burst.Add(trigger);
@@ -111,6 +112,7 @@ public sealed class ReloadCoordinator : IDisposable
                 await CollectBurstAsync(burst, cancellationToken);
                 var record = await RunPassAsync(burst, cancellationToken);
                 Publish(burst, record);
+                burst = null;
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -123,6 +125,12 @@ public sealed class ReloadCoordinator : IDisposable
             {
                 _retryTimer?.Dispose();
                 _retryTimer = null;
+            }
+
+            // Explicit requests caught in a pass cut short, or still queued, learn that it will not run.
+            foreach (var waiter in burst?.Waiters ?? [])
+            {
+                waiter.TrySetCanceled(cancellationToken);
             }
 
             while (reader.TryRead(out var left))
