@@ -268,6 +268,42 @@ public class ReloadCoordinatorTests
     }
 
     [Fact]
+    public async Task The_last_load_budget_unit_is_not_spent_on_hotplug_but_is_on_a_new_kernel()
+    {
+        await using var h = new CoordinatorHarness();
+        h.Target.LoadBudget = 1;
+        h.Target.HostFingerprint = "fp-2";
+        h.PostMemory();
+
+        var held = await h.AdvanceUntilPassAsync();
+        h.Target.HostFingerprint = "fp-3";
+        h.Post(ReloadTrigger.FileChanged(ReloadTriggerKind.InitrdFileChanged, "/boot/initrd.img-6.12.0", "Changed", h.Time.GetUtcNow()));
+        var spent = await h.AdvanceUntilPassAsync();
+
+        held.Outcome.Should().Be(ReloadOutcome.BudgetHeld);
+        held.Decision.Should().Contain("only 1 load(s) left");
+        spent.Outcome.Should().Be(ReloadOutcome.Reloaded);
+        h.Target.LoadBudget.Should().Be(0);
+        h.Target.ReloadCount.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task An_exhausted_load_budget_holds_even_a_forced_reload()
+    {
+        await using var h = new CoordinatorHarness();
+        h.Target.LoadBudget = 0;
+
+        var request = h.Coordinator.RequestReloadAsync("cli:uid=0", force: true, TestContext.Current.CancellationToken);
+        await h.AdvanceUntilPassAsync();
+        var pass = await request;
+
+        pass.Outcome.Should().Be(ReloadOutcome.BudgetHeld);
+        pass.Decision.Should().Contain("exhausted");
+        h.Target.ReloadCount.Should().Be(0);
+        h.Stats.Snapshot(h.Time.GetUtcNow()).PassesByOutcome[ReloadOutcome.BudgetHeld].Should().Be(1);
+    }
+
+    [Fact]
     public void Options_refuse_a_max_delay_shorter_than_the_quiet_window()
     {
         var options = new ReloadCoordinatorOptions { QuietWindow = TimeSpan.FromSeconds(2), MaxDelay = TimeSpan.FromSeconds(1) };
