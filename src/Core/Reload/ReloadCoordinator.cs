@@ -98,11 +98,12 @@ public sealed class ReloadCoordinator : IDisposable
         }
 
         var reader = _channel.Reader;
+        ReloadBurst? burst = null;
         try
         {
             while (await reader.WaitToReadAsync(cancellationToken))
             {
-                var burst = new ReloadBurst();
+                burst = new ReloadBurst();
                 while (reader.TryRead(out var trigger))
                 {
                     burst.Add(trigger);
@@ -111,6 +112,7 @@ public sealed class ReloadCoordinator : IDisposable
                 await CollectBurstAsync(burst, cancellationToken);
                 var record = await RunPassAsync(burst, cancellationToken);
                 Publish(burst, record);
+                burst = null;
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -123,6 +125,12 @@ public sealed class ReloadCoordinator : IDisposable
             {
                 _retryTimer?.Dispose();
                 _retryTimer = null;
+            }
+
+            // Explicit requests caught in a pass cut short, or still queued, learn that it will not run.
+            foreach (var waiter in burst?.Waiters ?? [])
+            {
+                waiter.TrySetCanceled(cancellationToken);
             }
 
             while (reader.TryRead(out var left))
@@ -182,12 +190,16 @@ public sealed class ReloadCoordinator : IDisposable
                 "probe failed", null, null, null, null, ex.Message);
         }
 
-        var (action, reason) = Decide(summary, burst.Force, probe);
+        var (action, reason) = Decide(summary, burst.Force, probe, _options.ReservedLoadBudget);
         var request = new ReloadRequest(pass, probe, summary, reason);
         switch (action)
         {
             case PassAction.Nothing:
                 return new ReloadPassRecord(pass, summary, startedAt, _time.GetUtcNow(), ReloadOutcome.NoChange,
+                    reason, probe.LoadedFingerprint, probe.LoadedFingerprint, null, null, null);
+
+            case PassAction.HoldBudget:
+                return new ReloadPassRecord(pass, summary, startedAt, _time.GetUtcNow(), ReloadOutcome.BudgetHeld,
                     reason, probe.LoadedFingerprint, probe.LoadedFingerprint, null, null, null);
 
             case PassAction.RecordPlan:
@@ -225,7 +237,28 @@ public sealed class ReloadCoordinator : IDisposable
     }
 
     /// <summary>The whole decision, in one place.</summary>
-    internal static (PassAction Action, string Reason) Decide(BurstSummary burst, bool force, PlanProbe probe)
+    internal static (PassAction Action, string Reason) Decide(BurstSummary burst, bool force, PlanProbe probe, int reservedLoadBudget)
+    {
+        var (action, reason) = DecideIgnoringBudget(burst, force, probe);
+        if (action != PassAction.Reload || probe.LoadBudget is not { } budget)
+        {
+            return (action, reason);
+        }
+
+        if (budget <= 0)
+        {
+            return (PassAction.HoldBudget, $"{reason}, but kexec_load_limit_panic is exhausted: the kernel refuses every further load");
+        }
+
+        // Every load (and unload) spends one unit; the last ones are not spent on churn.
+        var churnOnly = burst.Kinds.All(k => k is ReloadTriggerKind.MemoryHotplug or ReloadTriggerKind.CpuHotplug
+            or ReloadTriggerKind.PeriodicReconcile or ReloadTriggerKind.UeventsLost or ReloadTriggerKind.RetryAfterFailure);
+        return churnOnly && budget <= reservedLoadBudget
+            ? (PassAction.HoldBudget, $"{reason}, but only {budget} load(s) left in kexec_load_limit_panic, kept for an operator or a new kernel")
+            : (action, reason);
+    }
+
+    private static (PassAction Action, string Reason) DecideIgnoringBudget(BurstSummary burst, bool force, PlanProbe probe)
     {
         if (force)
         {
@@ -277,7 +310,7 @@ public sealed class ReloadCoordinator : IDisposable
 
     private void Log(ReloadPassRecord r)
     {
-        var level = r.Failed ? Serilog.Events.LogEventLevel.Warning : Serilog.Events.LogEventLevel.Information;
+        var level = r.Failed || r.Outcome == ReloadOutcome.BudgetHeld ? Serilog.Events.LogEventLevel.Warning : Serilog.Events.LogEventLevel.Information;
         _log.Write(level,
             "Reload pass {Pass}: {EventCount} events [{Events}] over {BurstMs} ms (seq {FirstSeqNum}-{LastSeqNum}) -> {Decision}; fingerprint {FingerprintBefore} -> {FingerprintAfter}; outcome {Outcome}, reload {ReloadMs} ms, generation {Generation}, error {Error}",
             r.Pass, r.Burst.Count, r.Burst.Describe(), (long)(r.Burst.LastAt - r.Burst.FirstAt).TotalMilliseconds,
@@ -325,5 +358,6 @@ public sealed class ReloadCoordinator : IDisposable
         Nothing,
         RecordPlan,
         Reload,
+        HoldBudget,
     }
 }

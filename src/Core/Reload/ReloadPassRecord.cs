@@ -17,6 +17,12 @@ public enum ReloadOutcome
 
     /// <summary>Re-reading the host or planning failed; nothing was loaded.</summary>
     ProbeFailed,
+
+    /// <summary>
+    /// A reload was due but would spend the last kexec_load_limit_panic units on hotplug churn (or
+    /// none are left): held for an operator or a kernel/initrd/config change. The loaded header is stale.
+    /// </summary>
+    BudgetHeld,
 }
 
 /// <summary>Everything one pass saw and did: what the structured log line, the metrics and the API report.</summary>

@@ -50,7 +50,7 @@ public static class CrashHotplugFailureDetector
 
     private const int LogWarning = 4;
 
-    private static readonly string[] FailureWords = ["inaccurate", "failed", "unable", "> memsz", "error"];
+    private static readonly string[] _failureWords = ["inaccurate", "failed", "unable", "> memsz", "error"];
 
     public static bool IsFailure(in KmsgRecord record) => IsFailure(record.Message, record.Level);
 
@@ -73,7 +73,7 @@ public static class CrashHotplugFailureDetector
             return true;
         }
 
-        foreach (var word in FailureWords)
+        foreach (var word in _failureWords)
         {
             if (text.Contains(word, StringComparison.OrdinalIgnoreCase))
             {

@@ -11,6 +11,12 @@ internal sealed class CoordinatorHarness : IAsyncDisposable
     /// <summary>How far the fake clock moves per step while a test waits for a pass.</summary>
     public static readonly TimeSpan Step = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// Tolerance on when a pass starts in fake time: the test thread may move the clock a few steps
+    /// before a busy machine schedules the loop's continuation. Lower bounds are asserted exactly.
+    /// </summary>
+    public static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(200);
+
     private readonly CancellationTokenSource _stop = new();
     private readonly Channel<ReloadPassRecord> _passes = Channel.CreateUnbounded<ReloadPassRecord>();
     private readonly Task _run;

@@ -24,6 +24,9 @@ internal sealed class FakeReloadTarget : IReloadTarget
 
     public Exception? ProbeFailure { get; set; }
 
+    /// <summary>kexec_load_limit_panic as the kernel counts it: null = unlimited, decremented by every load.</summary>
+    public int? LoadBudget { get; set; }
+
     /// <summary>When set, a reload waits for it: lets a test post triggers while a reload runs.</summary>
     public TaskCompletionSource? ReloadGate { get; set; }
 
@@ -47,7 +50,7 @@ internal sealed class FakeReloadTarget : IReloadTarget
             throw failure;
         }
 
-        return ValueTask.FromResult(new PlanProbe(HostFingerprint, ImageLoaded ? LoadedFingerprint : null, ImageLoaded, LoadedWithKexecFileLoad, CrashHotplug));
+        return ValueTask.FromResult(new PlanProbe(HostFingerprint, ImageLoaded ? LoadedFingerprint : null, ImageLoaded, LoadedWithKexecFileLoad, CrashHotplug, LoadBudget));
     }
 
     public async ValueTask<ReloadResult> ReloadAsync(ReloadRequest request, CancellationToken cancellationToken)
@@ -58,6 +61,7 @@ internal sealed class FakeReloadTarget : IReloadTarget
         }
 
         var generation = Interlocked.Increment(ref _reloads);
+        LoadBudget--;
         ReloadStarted.TrySetResult();
         if (ReloadGate is { } gate)
         {

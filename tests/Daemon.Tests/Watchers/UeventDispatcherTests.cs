@@ -1,0 +1,46 @@
+using Kdumpd.Core.Reload;
+using Kdumpd.Core.Watch;
+
+namespace Kdumpd.Daemon.Tests.Watchers;
+
+public class UeventDispatcherTests
+{
+    [Fact]
+    public async Task Real_memory_hot_add_datagrams_become_one_pass_and_are_counted()
+    {
+        await using var rig = new WatcherRig();
+        var dispatcher = new UeventDispatcher(rig.Coordinator, Serilog.Core.Logger.None);
+        var root = Path.Combine(RepoRoot(), "tests", "data", "uevents");
+        var datagrams = Directory.GetFiles(Path.Combine(root, "memory-hotadd-6.1", "memadd"), "00*.bin").Order(StringComparer.Ordinal)
+            .Concat(Directory.GetFiles(Path.Combine(root, "cpu-hotadd-6.1", "online-cpu"), "00*.bin").Order(StringComparer.Ordinal))
+            .Select(File.ReadAllBytes)
+            .Append("libudev\0garbage"u8.ToArray())
+            .ToList();
+
+        var outcomes = datagrams.Select(d => dispatcher.Dispatch(d)).ToList();
+        var pass = await rig.NextPassAsync();
+
+        outcomes.Should().Equal(
+            UeventDispatch.Posted, UeventDispatch.Posted, UeventDispatch.Posted, UeventDispatch.Posted,
+            UeventDispatch.Ignored, UeventDispatch.Ignored, UeventDispatch.Posted, UeventDispatch.Rejected);
+        pass!.Burst.Describe().Should().Be("cpu/online×1 memory/add×4");
+        var stats = rig.Coordinator.Stats.Snapshot(DateTimeOffset.UtcNow);
+        stats.Uevents.Should().ContainEquivalentOf(new UeventCount("memory", "add", 4));
+        stats.Uevents.Should().ContainEquivalentOf(new UeventCount("thermal", "add", 1));
+        stats.UeventsRejected.Should().ContainKey("UdevMonitorMessage").WhoseValue.Should().Be(1);
+        stats.ReloadsByTrigger[ReloadTriggerKind.MemoryHotplug].Should().Be(1);
+    }
+
+    internal static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Daemon.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("no Daemon.sln above the test binaries");
+    }
+}
