@@ -118,11 +118,11 @@ public static class SyntheticDumps
     /// A kdump-compressed file: header, sub-header (fields by version), notes, both bitmaps
     /// (memory present for PFNs below maxMapnr; `dumpable` pages written), page descriptors and data.
     /// </summary>
-    public static byte[] Kdump(int version = 6, bool bigEndian = false, uint status = 0x2, int cpus = 2, ulong maxMapnr = 0x8000, int dumpable = 3, string signature = "KDUMP   ", string nodename = "crashed-host")
+    public static byte[] Kdump(int version = 6, bool bigEndian = false, uint status = 0x2, int cpus = 2, ulong maxMapnr = 0x8000, int dumpable = 3, string signature = "KDUMP   ", string nodename = "crashed-host", long crashTime = CrashTime)
     {
         const int block = 4096;
-        var vmcoreinfo = Encoding.ASCII.GetBytes(VmcoreInfoText());
-        var notes = Notes(cpus, VmcoreInfoText(), bigEndian);
+        var vmcoreinfo = Encoding.ASCII.GetBytes(VmcoreInfoText(crashTime: crashTime));
+        var notes = Notes(cpus, VmcoreInfoText(crashTime: crashTime), bigEndian);
         var subBytes = 104 + notes.Length;
         var subBlocks = (subBytes + block - 1) / block;
         var bitmapHalf = (int)Math.Max(1, (maxMapnr + (8 * block) - 1) / (8 * block));
@@ -140,7 +140,7 @@ public static class SyntheticDumps
             Encoding.ASCII.GetBytes(uts[i]).CopyTo(s[(12 + (65 * i))..]);
         }
 
-        U64(s[408..], (ulong)CrashTime, bigEndian);
+        U64(s[408..], (ulong)crashTime, bigEndian);
         U32(s[424..], status, bigEndian);
         I32(s[428..], block, bigEndian);
         I32(s[432..], subBlocks, bigEndian);
