@@ -42,8 +42,9 @@ internal static class DumpAnalyzer
         {
             foreach (var f in new DirectoryInfo(located.Directory).EnumerateFiles().OrderBy(f => f.Name, StringComparer.Ordinal))
             {
-                key.Append(f.Name).Append('|').Append(f.Length).Append('|').Append(f.LastWriteTimeUtc.Ticks).Append(';');
-                total += f.Length;
+                var target = Resolve(f);
+                key.Append(f.Name).Append('|').Append(target.Exists ? target.Length : -1).Append('|').Append(target.LastWriteTimeUtc.Ticks).Append(';');
+                total += target.Exists ? target.Length : 0;
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -64,7 +65,7 @@ internal static class DumpAnalyzer
         {
             try
             {
-                var fi = new FileInfo(vmcore);
+                var fi = Resolve(new FileInfo(vmcore));
                 size = fi.Length;
                 mtime = new DateTimeOffset(fi.LastWriteTimeUtc, TimeSpan.Zero);
                 header = DumpProbe.Probe(vmcore);
@@ -118,6 +119,13 @@ internal static class DumpAnalyzer
             headerError,
             header?.BuildId,
             totalBytes);
+    }
+
+    /// <summary>A symlinked vmcore (operators link dumps from elsewhere) is measured by its target.</summary>
+    public static FileInfo Resolve(FileInfo file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        return file.LinkTarget is not null && file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true } target ? target : file;
     }
 
     public static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);

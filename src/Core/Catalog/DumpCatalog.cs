@@ -377,7 +377,7 @@ public sealed class DumpCatalog
 
     private static bool SameFile(string path, long size, string mtime)
     {
-        var fi = new FileInfo(path);
+        var fi = DumpAnalyzer.Resolve(new FileInfo(path));
         return fi.Exists && fi.Length == size && DumpAnalyzer.Iso(new DateTimeOffset(fi.LastWriteTimeUtc, TimeSpan.Zero)) == mtime;
     }
 

@@ -11,6 +11,9 @@ public static class CliRoot
     public static RootCommand Create() => new("kdumpd: keeps a Linux host ready to capture kernel crash dumps")
     {
         PlanCommand.Create(),
+        DumpsCommand.Create(),
+        CaptureCommand.Create(),
+        TokenCommand.Create(),
     };
 
     public static async Task<int> InvokeAsync(string[] args, InvocationConfiguration? configuration = null)

@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Host;
+using Serilog;
+
+namespace Kdumpd.Core.Capture;
+
+/// <summary>
+/// Saves a vmcore in the capture kernel into &lt;dump dir&gt;/&lt;yyyyMMddTHHmmssZ&gt;-&lt;host&gt;/:
+/// kdumpd.json first (so the directory is known as kdumpd's and incomplete), then the vmcore into
+/// vmcore-incomplete (makedumpfile or the built-in writer), fsync, rename to vmcore, fsync the
+/// directory, dmesg.txt, and kdumpd.json rewritten with the outcome. A full disk or a failed
+/// collector leaves vmcore-incomplete and a kdumpd.json saying why; it never throws past the
+/// point where the final action must still run.
+/// </summary>
+public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot host, ILogger? logger = null, TimeProvider? time = null)
+{
+    private readonly ILogger _log = (logger ?? Serilog.Core.Logger.None).ForContext<DumpCapture>();
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public async Task<CaptureResult> RunAsync(CaptureOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var total = Stopwatch.StartNew();
+        var started = _time.GetUtcNow();
+        var hostname = SafeHostname(options.Hostname ?? Environment.MachineName);
+        var generation = options.Generation ?? GenerationFromCommandLine();
+        var directory = CreateDumpDirectory(options.DumpDirectory, started, hostname);
+        var partial = Path.Join(directory, DumpLocator.VmcoreIncomplete);
+        var final = Path.Join(directory, DumpLocator.Vmcore);
+        var metaPath = Path.Join(directory, DumpLocator.KdumpdMetadata);
+
+        var sourceBytes = new FileInfo(options.VmcorePath).Length;
+        long? free = null;
+        try
+        {
+            free = new DriveInfo(directory).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            _log.Warning("Cannot tell the free space of {Directory}: {Error}", directory, e.Message);
+        }
+
+        var collector = ChooseCollector(options.Collector, out var makedumpfile);
+        var meta = new CaptureMetadata
+        {
+            KdumpdVersion = typeof(DumpCapture).Assembly.GetName().Version?.ToString(),
+            Hostname = hostname,
+            Generation = generation,
+            Source = options.VmcorePath,
+            SourceBytes = sourceBytes,
+            Collector = collector == CollectorKind.Makedumpfile ? "makedumpfile" : "builtin",
+            CollectorArguments = collector == CollectorKind.Makedumpfile ? [.. options.MakedumpfileArguments] : null,
+            StartedAt = started,
+            Complete = false,
+            IncompleteReason = "capture in progress",
+            ExpectedBytes = sourceBytes,
+            FreeBytesBefore = free,
+            FinalAction = options.FinalAction.ToString().ToLowerInvariant(),
+        };
+        WriteMetadata(metaPath, meta);
+
+        if (free is { } f && f < sourceBytes)
+        {
+            _log.Warning("Capturing {Source} ({Bytes} bytes) into {Directory} with only {Free} bytes free: the dump may not fit (filtering and zero-page skipping usually shrink it)", options.VmcorePath, sourceBytes, directory, f);
+        }
+        else
+        {
+            _log.Information("Capturing {Source} ({Bytes} bytes) into {Directory}, {Free} bytes free, collector {Collector}", options.VmcorePath, sourceBytes, directory, free, meta.Collector);
+        }
+
+        var collect = Stopwatch.StartNew();
+        string? reason = null;
+        long? zeroPages = null;
+        if (collector == CollectorKind.Makedumpfile)
+        {
+            var outcome = await RunMakedumpfile(makedumpfile!, [.. options.MakedumpfileArguments, options.VmcorePath, partial], cancellationToken);
+            if (outcome.ExitCode != 0)
+            {
+                reason = $"makedumpfile exited {outcome.ExitCode}: {LastLine(outcome.Output)}";
+                _log.Error("makedumpfile failed with {ExitCode}: {Output}", outcome.ExitCode, outcome.Output);
+                if (!outcome.Output.Contains("No space left", StringComparison.OrdinalIgnoreCase) && options.Collector == CollectorKind.Auto)
+                {
+                    _log.Warning("Falling back to the built-in writer");
+                    meta = meta with { Collector = "builtin (makedumpfile failed)" };
+                    (reason, zeroPages) = CopyBuiltin(options, partial);
+                }
+            }
+        }
+        else
+        {
+            (reason, zeroPages) = CopyBuiltin(options, partial);
+        }
+
+        collect.Stop();
+        if (reason is null)
+        {
+            try
+            {
+                File.Move(partial, final);
+                DurableFiles.SyncDirectory(directory);
+            }
+            catch (IOException e)
+            {
+                reason = $"rename to vmcore failed: {e.Message}";
+            }
+        }
+        else
+        {
+            DurableFiles.SyncDirectory(directory);
+        }
+
+        var vmcorePath = File.Exists(final) ? final : File.Exists(partial) ? partial : null;
+        var dmesgWatch = Stopwatch.StartNew();
+        var dmesg = await SaveDmesg(options, makedumpfile ?? runner.Find("makedumpfile"), Path.Join(directory, DumpLocator.KdumpdDmesg), cancellationToken);
+        dmesgWatch.Stop();
+
+        var info = vmcorePath is null ? null : new FileInfo(vmcorePath);
+        meta = meta with
+        {
+            FinishedAt = _time.GetUtcNow(),
+            Complete = reason is null,
+            IncompleteReason = reason,
+            VmcoreBytes = info?.Length,
+            VmcoreAllocatedBytes = vmcorePath is null ? null : AllocatedBytes(vmcorePath),
+            ZeroPagesSkipped = zeroPages,
+            Dmesg = dmesg,
+            CollectMilliseconds = collect.Elapsed.TotalMilliseconds,
+            DmesgMilliseconds = dmesgWatch.Elapsed.TotalMilliseconds,
+            TotalMilliseconds = total.Elapsed.TotalMilliseconds,
+        };
+        try
+        {
+            WriteMetadata(metaPath, meta);
+        }
+        catch (IOException e)
+        {
+            // The first kdumpd.json (complete=false) stays: the dump still reads as incomplete.
+            _log.Error("Cannot rewrite {Path}: {Error}", metaPath, e.Message);
+        }
+
+        if (reason is null)
+        {
+            _log.Information("Saved {Vmcore}: {Bytes} bytes in {Seconds:F1} s, dmesg: {Dmesg}", vmcorePath, info?.Length, collect.Elapsed.TotalSeconds, dmesg);
+        }
+        else
+        {
+            _log.Error("Dump in {Directory} is incomplete: {Reason}", directory, reason);
+        }
+
+        return new CaptureResult(directory, vmcorePath, reason is null, reason, meta);
+    }
+
+    private (string? Reason, long? ZeroPages) CopyBuiltin(CaptureOptions options, string partial)
+    {
+        var lastReport = Stopwatch.StartNew();
+        var progress = new SyncProgress(p =>
+        {
+            if (lastReport.Elapsed >= TimeSpan.FromSeconds(2) || p.Done == p.Total)
+            {
+                lastReport.Restart();
+                _log.Information("Copying vmcore: {Percent:F1} % ({Done} of {Total} bytes)", p.Total == 0 ? 100 : 100.0 * p.Done / p.Total, p.Done, p.Total);
+            }
+        });
+        try
+        {
+            var result = BuiltinVmcoreWriter.Copy(options.VmcorePath, partial, options.BufferBytes, progress);
+            if (result.DiskFull)
+            {
+                return ($"disk full after {result.BytesCopied} of {result.SourceBytes} bytes: {result.Error}", result.ZeroPagesSkipped);
+            }
+
+            return (null, result.ZeroPagesSkipped);
+        }
+        catch (IOException e)
+        {
+            return ($"copy failed: {e.Message}", null);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            return ($"copy failed: {e.Message}", null);
+        }
+    }
+
+    private async Task<CommandOutcome> RunMakedumpfile(string program, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        _log.Information("Running {Program} {Arguments}", program, string.Join(' ', args));
+        try
+        {
+            return await runner.RunAsync(program, args, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return new CommandOutcome(-1, e.Message);
+        }
+    }
+
+    private async Task<string> SaveDmesg(CaptureOptions options, string? makedumpfile, string path, CancellationToken cancellationToken)
+    {
+        if (makedumpfile is null)
+        {
+            return "not extracted: makedumpfile is not installed and kdumpd has no built-in printk ring buffer reader yet (the vmcore holds it: run `makedumpfile --dump-dmesg vmcore dmesg.txt`)";
+        }
+
+        var outcome = await RunMakedumpfile(makedumpfile, ["--dump-dmesg", options.VmcorePath, path], cancellationToken);
+        return outcome.ExitCode == 0 && File.Exists(path)
+            ? "makedumpfile --dump-dmesg"
+            : $"makedumpfile --dump-dmesg exited {outcome.ExitCode}: {LastLine(outcome.Output)}";
+    }
+
+    private CollectorKind ChooseCollector(CollectorKind wanted, out string? makedumpfile)
+    {
+        makedumpfile = wanted == CollectorKind.Builtin ? null : runner.Find("makedumpfile");
+        if (wanted == CollectorKind.Makedumpfile && makedumpfile is null)
+        {
+            _log.Warning("makedumpfile was asked for but is not on PATH: using the built-in writer");
+        }
+
+        return makedumpfile is null ? CollectorKind.Builtin : CollectorKind.Makedumpfile;
+    }
+
+    private long? GenerationFromCommandLine()
+    {
+        var cmdline = host.TryReadText("/proc/cmdline");
+        if (cmdline is null)
+        {
+            return null;
+        }
+
+        var m = GenerationArgument().Match(cmdline);
+        return m.Success && long.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var g) ? g : null;
+    }
+
+    private static string CreateDumpDirectory(string dumpDirectory, DateTimeOffset now, string hostname)
+    {
+        Directory.CreateDirectory(dumpDirectory);
+        var name = $"{now.UtcDateTime.ToString(DumpLocator.KdumpdStampFormat, CultureInfo.InvariantCulture)}-{hostname}";
+        var path = Path.Join(dumpDirectory, name);
+        for (var i = 1; Directory.Exists(path); i++)
+        {
+            path = Path.Join(dumpDirectory, $"{name}.{i}");
+        }
+
+        Directory.CreateDirectory(path);
+        DurableFiles.SyncDirectory(dumpDirectory);
+        return Path.GetFullPath(path);
+    }
+
+    private static void WriteMetadata(string path, CaptureMetadata meta) =>
+        DurableFiles.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(meta, CaptureMetadata.JsonOptions));
+
+    private static long? AllocatedBytes(string path)
+    {
+        try
+        {
+            var output = new FileInfo(path);
+            return output.Exists ? SparseFiles.AllocatedBytes(path) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static string SafeHostname(string name)
+    {
+        var clean = HostnameChars().Replace(name.Trim(), "_");
+        return clean.Length == 0 || clean is "(none)" or "_none_" ? "localhost" : clean[..Math.Min(clean.Length, 64)];
+    }
+
+    private static string LastLine(string output) =>
+        output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
+
+    [GeneratedRegex(@"(?:^|\s)kdumpd\.generation=(\d{1,18})(?:\s|$)")]
+    private static partial Regex GenerationArgument();
+
+    [GeneratedRegex(@"[^A-Za-z0-9._-]")]
+    private static partial Regex HostnameChars();
+
+    /// <summary>Progress reported on the writer's thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SyncProgress(Action<CopyProgress> report) : IProgress<CopyProgress>
+    {
+        public void Report(CopyProgress value) => report(value);
+    }
+}

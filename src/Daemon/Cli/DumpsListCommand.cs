@@ -1,0 +1,42 @@
+using System.CommandLine;
+using System.Text.Json;
+using Kdumpd.Core.Catalog;
+using Microsoft.Data.Sqlite;
+
+namespace Kdumpd.Daemon.Cli;
+
+/// <summary>`kdumpd dumps list`: the catalogue as a table (after an incremental scan).</summary>
+public static class DumpsListCommand
+{
+    public static Command Create()
+    {
+        var options = new DumpsOptions();
+        var since = new Option<DateTimeOffset?>("--since") { Description = "Only dumps that crashed at or after this time (ISO 8601)" };
+        var kernel = new Option<string?>("--kernel") { Description = "Only dumps of this kernel release" };
+        var incomplete = new Option<bool>("--incomplete") { Description = "Only incomplete dumps" };
+        var command = new Command("list", "List crash dumps, newest first (scans the dump directory first; unchanged dumps are not re-read)");
+        options.AddTo(command);
+        command.Options.Add(since);
+        command.Options.Add(kernel);
+        command.Options.Add(incomplete);
+        command.SetAction(result =>
+        {
+            try
+            {
+                var catalog = options.OpenCatalog(result);
+                catalog.Scan();
+                var page = catalog.List(new DumpQuery(result.GetValue(since), result.GetValue(kernel), result.GetValue(incomplete) ? false : null, 0, 10_000));
+                Console.Out.Write(options.Json(result)
+                    ? JsonSerializer.Serialize(page.Items, DumpsOutput.Json) + "\n"
+                    : page.Items.Count == 0 ? $"No dumps in {catalog.DumpDirectory}.\n" : DumpsOutput.Table(page.Items));
+                return ExitCodes.Ok;
+            }
+            catch (Exception e) when (e is CatalogException or SqliteException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"kdumpd dumps list: {e.Message}");
+                return ExitCodes.Error;
+            }
+        });
+        return command;
+    }
+}

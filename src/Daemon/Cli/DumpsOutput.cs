@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Kdumpd.Core.Catalog;
+
+namespace Kdumpd.Daemon.Cli;
+
+/// <summary>Text and JSON renderings of catalogue rows for the `dumps` verbs.</summary>
+public static class DumpsOutput
+{
+    private static readonly string[] Headings = ["ID", "CRASH TIME", "KERNEL", "FORMAT", "SIZE", "STATE", "PANIC"];
+
+    public static JsonSerializerOptions Json { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    /// <summary>A compact table like `coredumpctl list`.</summary>
+    public static string Table(IReadOnlyList<DumpRecord> dumps)
+    {
+        var rows = new List<string[]> { Headings };
+        rows.AddRange(dumps.Select(d => new[]
+        {
+            d.Id,
+            d.CrashTime?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "-",
+            d.KernelRelease ?? "-",
+            d.Format is null ? "-" : d.Compression is null or "none" ? d.Format : $"{d.Format}/{d.Compression}",
+            d.FileSize is { } s ? Size(s) : "-",
+            State(d),
+            Truncate(d.PanicSummary ?? "-", 60),
+        }));
+        var widths = Enumerable.Range(0, 7).Select(i => rows.Max(r => r[i].Length)).ToArray();
+        var text = new StringBuilder();
+        foreach (var row in rows)
+        {
+            text.AppendLine(string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Every field of one dump, one per line.</summary>
+    public static string Details(DumpRecord d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        var text = new StringBuilder();
+        void Line(string name, object? value) => text.Append(CultureInfo.InvariantCulture, $"{name,-18}{value ?? "-"}\n");
+        Line("ID:", d.Id);
+        Line("Directory:", d.Directory);
+        Line("Layout:", d.Owned ? $"{d.Layout} (owned by kdumpd)" : $"{d.Layout} (foreign: never deleted by kdumpd)");
+        Line("State:", State(d) + (d.IncompleteReason is null ? "" : $" ({d.IncompleteReason})"));
+        Line("Crash time:", d.CrashTime?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        Line("Kernel:", d.KernelRelease);
+        Line("Build ID:", d.BuildId);
+        Line("Hostname:", d.Hostname);
+        Line("CPUs:", d.CpuCount);
+        Line("Format:", d.Format);
+        Line("Compression:", d.Compression);
+        Line("Dump level:", d.DumpLevel);
+        Line("Vmcore:", d.VmcorePath);
+        Line("Size:", d.FileSize is { } s ? $"{Size(s)} ({s} bytes)" : null);
+        Line("SHA-256:", d.Sha256 ?? (d.VmcorePath is null ? null : "(not computed yet)"));
+        Line("Dmesg:", d.DmesgPath);
+        Line("Generation:", d.Generation);
+        Line("Covers plan:", d.CoversPlan);
+        if (d.HeaderError is not null)
+        {
+            Line("Header error:", d.HeaderError);
+        }
+
+        Line("Panic:", d.PanicSummary);
+        foreach (var frame in d.CallTrace)
+        {
+            text.Append("                    ").Append(frame).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    public static string State(DumpRecord d) => d.HeaderError is not null && d.Complete ? "unreadable" : d.Complete ? "complete" : "incomplete";
+
+    public static string Size(long bytes)
+    {
+        string[] units = ["B", "K", "M", "G", "T"];
+        double v = bytes;
+        var u = 0;
+        while (v >= 1024 && u < units.Length - 1)
+        {
+            v /= 1024;
+            u++;
+        }
+
+        return u == 0 ? $"{bytes}B" : v.ToString(v < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + units[u];
+    }
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
+}
