@@ -1,1 +1,3 @@
-return 0;
+using Kdumpd.Daemon.Cli;
+
+return await CliRoot.RunAsync(args);

@@ -68,7 +68,7 @@ public sealed class ReadinessEvaluator(HostRoot host, GenerationStore store, Tim
 
         if (loaded is not null && latest is not null)
         {
-            return new(ReadinessReport.Generation, false, $"generation {latest.Number} ({GenerationStore.ActionName(latest.Action)}, {GenerationStore.OutcomeName(latest.Outcome)}) left the host unarmed after generation {loaded.Number}");
+            return new(ReadinessReport.Generation, false, $"generation {latest.Number} ({GenerationStore.ActionName(latest.Action)}, {GenerationStore.OutcomeName(latest.Outcome)}) came after generation {loaded.Number} and left no panic kernel loaded");
         }
 
         return state.IsLoaded
