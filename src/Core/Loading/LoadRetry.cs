@@ -19,6 +19,7 @@ public sealed record LoadRetryOptions
 /// </summary>
 public static class LoadRetry
 {
+    // onRetry gets the failed result and its 1-based attempt number before each retry.
     public static ResiliencePipeline<LoaderResult> Build(LoadRetryOptions options, TimeProvider timeProvider, Action<LoaderResult, int>? onRetry = null)
     {
         ArgumentNullException.ThrowIfNull(options);

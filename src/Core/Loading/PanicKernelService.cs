@@ -263,10 +263,10 @@ public sealed class PanicKernelService(
         var attempts = 0;
         var calls = 0;
         var notes = new List<string>();
-        var pipeline = LoadRetry.Build(Options.Retry, time, (failed, next) =>
+        var pipeline = LoadRetry.Build(Options.Retry, time, (failed, attempt) =>
         {
-            notes.Add($"attempt {next - 1} failed transiently, retrying: {failed.Failure?.Message}");
-            _log.Warning("Transient panic kernel load failure, retrying (attempt {Attempt}): {Error}", next, failed.Failure?.Message);
+            notes.Add($"attempt {attempt} failed transiently, retrying: {failed.Failure?.Message}");
+            _log.Warning("Transient panic kernel load failure on attempt {Attempt}, retrying: {Error}", attempt, failed.Failure?.Message);
         });
         var start = time.GetTimestamp();
         var result = await pipeline.ExecuteAsync(

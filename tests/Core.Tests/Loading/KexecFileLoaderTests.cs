@@ -53,7 +53,7 @@ public sealed class KexecFileLoaderTests : IDisposable
 
         result.Failure!.Kind.Should().Be(LoadFailureKind.ReservationTooSmall);
         result.Failure.Message.Should().Contain("crashkernel reserves 16 MiB")
-            .And.Contain("kernel vmlinuz-6.1.0-56-amd64 17 KiB")
+            .And.Contain("kernel vmlinuz-6.1.0-56-amd64 17.5 KiB")
             .And.Contain("initrd initrd.img-6.1.0-56-amd64 30 MiB")
             .And.Contain(KexecErrors.Name(errno))
             .And.Contain("raise crashkernel=");
