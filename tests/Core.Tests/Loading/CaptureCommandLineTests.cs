@@ -5,14 +5,14 @@ namespace Kdumpd.Core.Tests.Loading;
 
 public sealed class CaptureCommandLineTests
 {
-    private static readonly CaptureCommandLineOptions Defaults = new();
+    private static readonly CaptureCommandLineOptions _defaults = new();
 
     [Fact]
     public void Real_qemu_guest_command_line_loses_crashkernel_and_panic_and_gains_the_capture_parameters()
     {
         var running = File.ReadAllText(Path.Join(Fixtures.Host("qemu-6.1-1g-ck256"), "proc", "cmdline"));
 
-        var line = CaptureCommandLine.Build(running, Defaults);
+        var line = CaptureCommandLine.Build(running, _defaults);
 
         running.Trim().Should().Be("console=ttyS0 crashkernel=256M panic=1");
         line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug kdumpd.capture=1");
@@ -24,7 +24,7 @@ public sealed class CaptureCommandLineTests
         // What the 6.1 capture kernel saw: kexec_file_load prepended elfcorehdr=, the last rewrite added the rest.
         var running = File.ReadAllText(Path.Join(Fixtures.Host("qemu-6.1-1g-ck256-capture"), "proc", "cmdline"));
 
-        var line = CaptureCommandLine.Build(running, Defaults);
+        var line = CaptureCommandLine.Build(running, _defaults);
 
         line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug kdumpd.capture=1");
     }
@@ -33,7 +33,7 @@ public sealed class CaptureCommandLineTests
     public void The_kexec_load_form_of_elfcorehdr_is_removed_too()
     {
         // kexec-tools appends a KiB value and acpi_rsdp= at the end (kdump-vm README).
-        var line = CaptureCommandLine.Build("console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1 acpi_rsdp=0xf59c0 elfcorehdr=1031540K", Defaults);
+        var line = CaptureCommandLine.Build("console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1 acpi_rsdp=0xf59c0 elfcorehdr=1031540K", _defaults);
 
         line.Should().NotContain("elfcorehdr");
         line.Should().Contain("acpi_rsdp=0xf59c0");
@@ -42,7 +42,7 @@ public sealed class CaptureCommandLineTests
     [Fact]
     public void Quoted_values_stay_one_parameter_and_keep_their_quotes()
     {
-        var line = CaptureCommandLine.Build("root=UUID=1234 dyndbg=\"file drivers/* +p\" \"acpi_osi=Windows 2020\" crashkernel=\"512M,high\" quiet", Defaults);
+        var line = CaptureCommandLine.Build("root=UUID=1234 dyndbg=\"file drivers/* +p\" \"acpi_osi=Windows 2020\" crashkernel=\"512M,high\" quiet", _defaults);
 
         line.Should().Be("root=UUID=1234 dyndbg=\"file drivers/* +p\" \"acpi_osi=Windows 2020\" quiet irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug kdumpd.capture=1");
     }
@@ -52,7 +52,7 @@ public sealed class CaptureCommandLineTests
     {
         var line = CaptureCommandLine.Build(
             "console=tty0 crashkernel=1G-4G:192M,4G-64G:256M console=ttyS0,115200 crashkernel=128M,low hugepages=16 hugepagesz=1G default_hugepagesz=1G maxcpus=8 nr-cpus=4 kexec_jump_back_entry=0x1000",
-            Defaults);
+            _defaults);
 
         line.Should().Be("console=tty0 console=ttyS0,115200 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug kdumpd.capture=1");
     }
@@ -61,7 +61,7 @@ public sealed class CaptureCommandLineTests
     public void Init_arguments_after_double_dash_stay_last()
     {
         var line = CaptureCommandLine.WithGeneration(
-            CaptureCommandLine.Build("BOOT_IMAGE=/vmlinuz crashkernel=256M ro -- single \"a b\" --x", Defaults with { Extras = ["panic=1"] }),
+            CaptureCommandLine.Build("BOOT_IMAGE=/vmlinuz crashkernel=256M ro -- single \"a b\" --x", _defaults with { Extras = ["panic=1"] }),
             7);
 
         line.Should().Be("BOOT_IMAGE=/vmlinuz ro irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=1 kdumpd.capture=1 kdumpd.generation=7 -- single \"a b\" --x");
@@ -72,7 +72,7 @@ public sealed class CaptureCommandLineTests
     [Fact]
     public void Required_parameters_already_present_are_not_doubled_and_extras_are_appended_once()
     {
-        var line = CaptureCommandLine.Build("irqpoll reset_devices console=ttyS0 usbcore.nousb", Defaults with { Extras = ["usbcore.nousb", "systemd.unit=kdump.service"] });
+        var line = CaptureCommandLine.Build("irqpoll reset_devices console=ttyS0 usbcore.nousb", _defaults with { Extras = ["usbcore.nousb", "systemd.unit=kdump.service"] });
 
         line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug usbcore.nousb systemd.unit=kdump.service kdumpd.capture=1");
     }
@@ -80,7 +80,7 @@ public sealed class CaptureCommandLineTests
     [Fact]
     public void The_remove_list_is_configurable()
     {
-        var line = CaptureCommandLine.Build("console=ttyS0 crashkernel=256M panic=1 quiet splash", Defaults with { Remove = ["crashkernel", "quiet", "splash"] });
+        var line = CaptureCommandLine.Build("console=ttyS0 crashkernel=256M panic=1 quiet splash", _defaults with { Remove = ["crashkernel", "quiet", "splash"] });
 
         line.Should().Be("console=ttyS0 panic=1 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug kdumpd.capture=1");
     }
@@ -98,7 +98,7 @@ public sealed class CaptureCommandLineTests
     {
         var running = string.Join(' ', Enumerable.Range(0, 300).Select(i => $"opt{i}=value"));
 
-        var act = () => CaptureCommandLine.Build(running, Defaults);
+        var act = () => CaptureCommandLine.Build(running, _defaults);
 
         act.Should().Throw<CaptureCommandLineException>().WithMessage("*bytes*at most 2048*");
     }
@@ -123,7 +123,7 @@ public sealed class CaptureCommandLineTests
 
         parameter.List[0, 30].Sample(list =>
         {
-            var line = CaptureCommandLine.Build(string.Join(' ', list), Defaults);
+            var line = CaptureCommandLine.Build(string.Join(' ', list), _defaults);
             var parsed = KernelCommandLine.Parse(line).Parameters;
             parsed.Should().NotContain(p => p.Is("crashkernel") || p.Is("panic") || p.Is("maxcpus") || p.Is("elfcorehdr") || p.Is("kdumpd.generation"));
             parsed.Count(p => p.Is("nr_cpus")).Should().Be(1);
