@@ -1,3 +1,3 @@
 using Kdumpd.Daemon.Cli;
 
-return await CliRoot.InvokeAsync(args);
+return await CliRoot.RunAsync(args);

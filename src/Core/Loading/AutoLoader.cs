@@ -46,6 +46,11 @@ public sealed class AutoLoader(KexecFileLoader fileLoader, KexecToolsLoader tool
         }
 
         var second = await fallback();
+        if (second.Failure is { } failed)
+        {
+            second = second with { Failure = failed with { Message = $"{first.Failure!.Message}; fell back to kexec-tools, which failed too: {failed.Message}" } };
+        }
+
         return second with
         {
             KernelCalls = first.KernelCalls + second.KernelCalls,

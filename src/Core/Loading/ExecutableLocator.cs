@@ -3,7 +3,7 @@ namespace Kdumpd.Core.Loading;
 /// <summary>Finds a program the way a root shell would, including the sbin directories a daemon's PATH may lack.</summary>
 public static class ExecutableLocator
 {
-    private static readonly string[] SbinDirectories = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
+    private static readonly string[] _sbinDirectories = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
 
     /// <summary>The full path of <paramref name="name"/>, or null. A name with a '/' is checked as given.</summary>
     public static string? Find(string name)
@@ -15,7 +15,7 @@ public static class ExecutableLocator
         }
 
         var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var directory in path.Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(SbinDirectories))
+        foreach (var directory in path.Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(_sbinDirectories))
         {
             var candidate = Path.Join(directory, name);
             if (IsExecutable(candidate))

@@ -1,0 +1,31 @@
+namespace Kdumpd.Core.Loading;
+
+/// <summary>The loading area's configuration, one record validated at start; CLI options override it.</summary>
+public sealed record LoadingOptions
+{
+    public LoaderKind Loader { get; init; } = LoaderKind.Auto;
+
+    /// <summary>Explicit capture kernel/initrd (used as given); null = the distribution's default under the host root.</summary>
+    public CaptureImageOptions Image { get; init; } = new();
+
+    public CaptureCommandLineOptions CommandLine { get; init; } = new();
+
+    public KexecToolsOptions KexecTools { get; init; } = new();
+
+    public LoadRetryOptions Retry { get; init; } = new();
+
+    public LoadBudgetOptions Budget { get; init; } = new();
+
+    /// <summary>Hash kernel and initrd at every load (tens of MB: milliseconds); readiness compares size+mtime and, when deep, the hash.</summary>
+    public bool Sha256OnLoad { get; init; } = true;
+}
+
+/// <summary>Per-call overrides (CLI flags, POST /v1/reload body) on top of <see cref="LoadingOptions"/>.</summary>
+public sealed record LoadOverrides(string? KernelPath = null, string? InitrdPath = null, string? Append = null, LoaderKind? Loader = null);
+
+/// <summary>Why and how to arm: the overrides, who asked, what triggered it, and the plan when the planner is wired.</summary>
+public sealed record ArmIntent(
+    IReadOnlyList<string> Triggers,
+    bool OperatorRequested = false,
+    LoadOverrides? Overrides = null,
+    PlanSummary? Plan = null);

@@ -1,0 +1,316 @@
+using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Host;
+using Serilog;
+
+namespace Kdumpd.Core.Loading;
+
+/// <summary>
+/// Arms and disarms the host, one operation at a time: discovery, command line, budget check, the loader
+/// call with retries, the unarmed-window measurement, and a generation row for every attempt, refusals
+/// included. It never holds a belief about the kernel: state is re-read from sysfs before and after.
+/// </summary>
+public sealed class PanicKernelService(
+    HostRoot host,
+    PanicKernelLoaders loaders,
+    GenerationStore store,
+    LoadingOptions options,
+    TimeProvider time,
+    ILogger? log = null) : IDisposable
+{
+    private readonly SemaphoreSlim _one = new(1, 1);
+    private readonly ILogger _log = (log ?? Serilog.Core.Logger.None).ForContext<PanicKernelService>();
+
+    public HostRoot Host { get; } = host;
+
+    public GenerationStore Store { get; } = store;
+
+    public LoadingOptions Options { get; } = options;
+
+    public void Dispose() => _one.Dispose();
+
+    /// <summary>The kernel's state as the configured loader sees it (the dry-run loader overlays its own).</summary>
+    public CrashKernelState ReadState(LoaderKind? loader = null) => loaders.Create(loader ?? Options.Loader).ReadState();
+
+    /// <summary>Builds the request from configuration + overrides (discovery, capture command line).</summary>
+    public LoadRequest Prepare(ArmIntent intent)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        var overrides = intent.Overrides ?? new LoadOverrides();
+        var imageOptions = Options.Image with
+        {
+            KernelPath = overrides.KernelPath ?? Options.Image.KernelPath,
+            InitrdPath = overrides.InitrdPath ?? Options.Image.InitrdPath,
+        };
+        var image = new CaptureImageLocator(Host).Locate(imageOptions);
+        var commandLineOptions = overrides.Append is null
+            ? Options.CommandLine
+            : Options.CommandLine with { Extras = [.. Options.CommandLine.Extras, overrides.Append] };
+        var commandLine = CaptureCommandLine.Build(HostKernel.CommandLine(Host), commandLineOptions);
+        return new LoadRequest(
+            image.KernelPath,
+            image.InitrdPath,
+            commandLine,
+            overrides.Loader ?? Options.Loader,
+            OnCrash: true,
+            intent.OperatorRequested,
+            intent.Triggers,
+            intent.Plan,
+            image.Release);
+    }
+
+    /// <summary>Prepare + load; a preparation failure (no kernel, bad command line) is recorded as a refused generation.</summary>
+    public async Task<ArmResult> ArmAsync(ArmIntent intent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        LoadRequest request;
+        try
+        {
+            request = Prepare(intent);
+        }
+        catch (Exception e) when (e is CaptureImageException or CaptureCommandLineException or HostFileException)
+        {
+            var loader = intent.Overrides?.Loader ?? Options.Loader;
+            var state = ReadState(loader);
+            var refused = Store.Record(new GenerationRecord
+            {
+                StartedAt = time.GetUtcNow(),
+                Triggers = intent.Triggers,
+                OperatorRequested = intent.OperatorRequested,
+                PlanFingerprint = intent.Plan?.Fingerprint,
+                Loader = loader.Name(),
+                KernelRelease = TryRelease(),
+                Outcome = GenerationOutcome.Refused,
+                Error = e.Message,
+                Attempts = 0,
+                ArmedBefore = state.Loaded,
+                ArmedAfter = state.Loaded,
+                LoadBudgetLeft = state.LoadsLeft,
+                ReservationBytes = state.ReservationBytes,
+                PlanJson = intent.Plan?.PlanJson,
+                ElfCoreHeader = intent.Plan?.HeaderBytes?.ToArray(),
+            });
+            _log.Warning("Refused to load the panic kernel, generation {Generation}: {Error}", refused.Number, e.Message);
+            return new ArmResult(refused, null, null, state);
+        }
+
+        return await LoadAsync(request, cancellationToken);
+    }
+
+    /// <summary>
+    /// Loads <paramref name="request"/> (its command line gets kdumpd.generation=N appended). One load call
+    /// replaces the old panic kernel; there is never an unload first.
+    /// </summary>
+    public async Task<ArmResult> LoadAsync(LoadRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await _one.WaitAsync(cancellationToken);
+        try
+        {
+            return await LoadLockedAsync(request, cancellationToken);
+        }
+        finally
+        {
+            _one.Release();
+        }
+    }
+
+    public async Task<ArmResult> UnloadAsync(UnloadRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await _one.WaitAsync(cancellationToken);
+        try
+        {
+            var loader = loaders.Create(request.Loader);
+            var started = time.GetUtcNow();
+            var before = loader.ReadState();
+            var (result, attempts, elapsed) = await RunWithRetries(ct => loader.UnloadAsync(request, ct), cancellationToken);
+            var after = loader.ReadState();
+            var record = Store.Record(new GenerationRecord
+            {
+                StartedAt = started,
+                Action = GenerationAction.Unload,
+                Triggers = request.Triggers ?? [],
+                OperatorRequested = request.OperatorRequested,
+                Interface = result.Interface,
+                Loader = result.Loader,
+                KernelRelease = TryRelease(),
+                Outcome = result.Succeeded ? GenerationOutcome.Unloaded : OutcomeOf(result.Failure!),
+                Error = result.Failure?.Message,
+                Detail = Detail(result),
+                Attempts = attempts,
+                DurationMs = elapsed.TotalMilliseconds,
+                UnarmedMs = null,
+                ArmedBefore = before.Loaded,
+                ArmedAfter = after.Loaded,
+                LoadBudgetLeft = after.LoadsLeft,
+                ReservationBytes = after.ReservationBytes,
+            });
+            _log.Information("Unload of the panic kernel, generation {Generation}: {Outcome} {Error}", record.Number, record.Outcome, record.Error);
+            return new ArmResult(record, result, null, after);
+        }
+        finally
+        {
+            _one.Release();
+        }
+    }
+
+    private async Task<ArmResult> LoadLockedAsync(LoadRequest request, CancellationToken cancellationToken)
+    {
+        var loader = loaders.Create(request.Loader);
+        var number = Store.NextNumber();
+        var started = time.GetUtcNow();
+        var commandLine = CaptureCommandLine.WithGeneration(request.CommandLine, number);
+        var before = loader.ReadState();
+        var record = new GenerationRecord
+        {
+            Number = number,
+            StartedAt = started,
+            Triggers = request.TriggerList,
+            OperatorRequested = request.OperatorRequested,
+            PlanFingerprint = request.Plan?.Fingerprint,
+            Loader = request.Loader.Name(),
+            KernelRelease = request.KernelRelease ?? TryRelease(),
+            CommandLine = commandLine,
+            ArmedBefore = before.Loaded,
+            ArmedAfter = before.Loaded,
+            LoadBudgetLeft = before.LoadsLeft,
+            ReservationBytes = before.ReservationBytes,
+            PlanJson = request.Plan?.PlanJson,
+            ElfCoreHeader = request.Plan?.HeaderBytes?.ToArray(),
+        };
+
+        KernelImageInfo kernelInfo;
+        try
+        {
+            record = record with
+            {
+                Kernel = FileFingerprint.Of(request.KernelPath, Options.Sha256OnLoad),
+                Initrd = request.InitrdPath is null ? null : FileFingerprint.Of(request.InitrdPath, Options.Sha256OnLoad),
+            };
+            kernelInfo = KernelImageInfo.Read(request.KernelPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Refuse(record, $"cannot read the capture kernel or initrd: {e.Message}", null, before);
+        }
+
+        var budget = LoadBudget.Check(kernelInfo, record.Initrd?.Size, before.ReservationBytes, request.Plan, Options.Budget);
+        if (!budget.Fits)
+        {
+            var findings = budget.Findings.Count == 0 ? "" : $" ({string.Join("; ", budget.Findings)})";
+            return Refuse(record, $"refusing to load: {budget.Summary}{findings}", budget, before);
+        }
+
+        var final = request with { CommandLine = commandLine };
+        var (result, attempts, elapsed) = await RunWithRetries(ct => loader.LoadAsync(final, ct), cancellationToken);
+        var after = loader.ReadState();
+
+        // The kernel frees the old image inside the call, before it builds the new one: the host is
+        // unarmed for at most the time of the calls. Nothing was touched when no kernel call was made.
+        double? unarmed = before.Loaded is null && after.Loaded is null
+            ? null
+            : result.KernelCalls == 0 && before.Loaded == true ? 0 : elapsed.TotalMilliseconds;
+        var error = result.Failure?.Message;
+        if (result.Failure is not null && before.Loaded == true && after.Loaded == false)
+        {
+            error += "; the host is now UNARMED: the kernel freed the previous panic kernel before this load failed";
+        }
+
+        record = record with
+        {
+            Interface = result.Interface,
+            Loader = result.Loader,
+            Outcome = result.Succeeded ? GenerationOutcome.Loaded : OutcomeOf(result.Failure!),
+            Error = error,
+            Detail = Detail(result, budget),
+            Attempts = attempts,
+            DurationMs = elapsed.TotalMilliseconds,
+            UnarmedMs = unarmed,
+            ArmedAfter = after.Loaded,
+            LoadBudgetLeft = after.LoadsLeft,
+            ReservationBytes = after.ReservationBytes,
+        };
+        record = Store.Record(record);
+        if (record.Outcome == GenerationOutcome.Loaded)
+        {
+            _log.Information(
+                "Loaded the panic kernel, generation {Generation}, with {Loader} ({Interface}) in {DurationMs:0} ms, unarmed at most {UnarmedMs:0} ms, {Attempts} attempt(s)",
+                record.Number, record.Loader, record.Interface, record.DurationMs, record.UnarmedMs, record.Attempts);
+        }
+        else
+        {
+            _log.Error("Panic kernel load failed, generation {Generation}, {Loader}: {Error}", record.Number, record.Loader, record.Error);
+        }
+
+        return new ArmResult(record, result, budget, after);
+    }
+
+    private ArmResult Refuse(GenerationRecord record, string error, BudgetVerdict? budget, CrashKernelState state)
+    {
+        var stored = Store.Record(record with
+        {
+            Outcome = GenerationOutcome.Refused,
+            Error = error,
+            Detail = budget?.Summary,
+            Attempts = 0,
+        });
+        _log.Warning("Refused to load the panic kernel, generation {Generation}: {Error}", stored.Number, error);
+        return new ArmResult(stored, null, budget, state);
+    }
+
+    private async Task<(LoaderResult Result, int Attempts, TimeSpan Elapsed)> RunWithRetries(Func<CancellationToken, Task<LoaderResult>> call, CancellationToken cancellationToken)
+    {
+        var attempts = 0;
+        var calls = 0;
+        var notes = new List<string>();
+        var pipeline = LoadRetry.Build(Options.Retry, time, (failed, attempt) =>
+        {
+            notes.Add($"attempt {attempt} failed transiently, retrying: {failed.Failure?.Message}");
+            _log.Warning("Transient panic kernel load failure on attempt {Attempt}, retrying: {Error}", attempt, failed.Failure?.Message);
+        });
+        var start = time.GetTimestamp();
+        var result = await pipeline.ExecuteAsync(
+            async ct =>
+            {
+                attempts++;
+                var r = await call(ct);
+                calls += r.KernelCalls;
+                return r;
+            },
+            cancellationToken);
+        var elapsed = time.GetElapsedTime(start);
+        return (result with { KernelCalls = calls, Notes = [.. notes, .. result.NoteList] }, attempts, elapsed);
+    }
+
+    private static GenerationOutcome OutcomeOf(LoadFailure failure) =>
+        failure.Kind == LoadFailureKind.Refused ? GenerationOutcome.Refused : GenerationOutcome.Failed;
+
+    private static string? Detail(LoaderResult result, BudgetVerdict? budget = null)
+    {
+        var parts = new List<string>();
+        if (budget is not null)
+        {
+            parts.Add($"budget: {budget.Summary}");
+        }
+
+        parts.AddRange(result.NoteList);
+        if (!string.IsNullOrEmpty(result.Output))
+        {
+            parts.Add($"kexec output (exit {result.ExitCode}):\n{result.Output.TrimEnd()}");
+        }
+
+        return parts.Count == 0 ? null : string.Join('\n', parts);
+    }
+
+    private string? TryRelease()
+    {
+        try
+        {
+            return HostKernel.Release(Host);
+        }
+        catch (HostFileException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,149 @@
+using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Host;
+
+namespace Kdumpd.Core.Loading;
+
+/// <summary>
+/// Decides readiness from fresh facts: the kernel's kexec_crash_loaded and kexec_crash_size, the running
+/// release, the files on disk, and the generations table. Nothing is cached between calls.
+/// </summary>
+public sealed class ReadinessEvaluator(HostRoot host, GenerationStore store, TimeProvider time, LoadBudgetOptions? budget = null)
+{
+    private readonly LoadBudgetOptions _budget = budget ?? new LoadBudgetOptions();
+
+    /// <summary>
+    /// Evaluates every check. <paramref name="deep"/> also re-hashes kernel and initrd (SHA-256, tens of ms
+    /// for a typical pair): `kdumpd status` does, /readyz probes compare size+mtime only.
+    /// </summary>
+    public ReadinessReport Evaluate(CrashKernelState state, PlanSummary? plan = null, bool deep = false)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var latest = store.Latest();
+        var loaded = store.LatestLoaded();
+        string? running = null;
+        try
+        {
+            running = HostKernel.Release(host);
+        }
+        catch (HostFileException)
+        {
+        }
+
+        // The generation in force: the newest successful load, unless a later attempt left the host unarmed.
+        var active = loaded;
+        if (active is not null && latest is not null && latest.Number > active.Number && latest.ArmedAfter == false)
+        {
+            active = null;
+        }
+
+        var checks = new List<ReadinessCheck>
+        {
+            LoadedCheck(state),
+            GenerationCheck(state, active, loaded, latest),
+            ReleaseCheck(active, running),
+            FilesCheck(active, deep),
+            ReservationCheck(state, active, plan),
+            LastLoadCheck(latest),
+        };
+        return new ReadinessReport(checks.TrueForAll(c => c.Ok), checks, state, active, latest, running, time.GetUtcNow());
+    }
+
+    private static ReadinessCheck LoadedCheck(CrashKernelState state)
+    {
+        var simulated = state.SimulatedBy is null ? "" : $" ({state.SimulatedBy})";
+        return state.Loaded switch
+        {
+            null => new(ReadinessReport.Loaded, false, $"no kexec in this kernel: {KexecSysfs.CrashLoadedPath} does not exist{simulated}"),
+            false => new(ReadinessReport.Loaded, false, $"kexec_crash_loaded is 0: no panic kernel is loaded{simulated}"),
+            true => new(ReadinessReport.Loaded, true, $"kexec_crash_loaded is 1{simulated}"),
+        };
+    }
+
+    private ReadinessCheck GenerationCheck(CrashKernelState state, GenerationRecord? active, GenerationRecord? loaded, GenerationRecord? latest)
+    {
+        if (active is not null)
+        {
+            return new(ReadinessReport.Generation, true, $"generation {active.Number} loaded at {active.StartedAt:O} by {active.Loader} ({active.Interface})");
+        }
+
+        if (loaded is not null && latest is not null)
+        {
+            return new(ReadinessReport.Generation, false, $"generation {latest.Number} ({GenerationStore.ActionName(latest.Action)}, {GenerationStore.OutcomeName(latest.Outcome)}) came after generation {loaded.Number} and left no panic kernel loaded");
+        }
+
+        return state.IsLoaded
+            ? new(ReadinessReport.Generation, false, $"a panic kernel is loaded, but not by kdumpd: no loaded generation in {store.Database.Path}")
+            : new(ReadinessReport.Generation, false, $"kdumpd has not loaded a panic kernel yet (no loaded generation in {store.Database.Path})");
+    }
+
+    private static ReadinessCheck ReleaseCheck(GenerationRecord? active, string? running)
+    {
+        if (active is null)
+        {
+            return new(ReadinessReport.KernelRelease, false, "no active generation");
+        }
+
+        if (running is null)
+        {
+            return new(ReadinessReport.KernelRelease, false, $"cannot read the running kernel's release ({HostKernel.OsReleasePath})");
+        }
+
+        return string.Equals(active.KernelRelease, running, StringComparison.Ordinal)
+            ? new(ReadinessReport.KernelRelease, true, $"generation {active.Number} was loaded for the running kernel {running}")
+            : new(ReadinessReport.KernelRelease, false, $"generation {active.Number} was loaded for {active.KernelRelease ?? "an unknown release"}, the running kernel is {running}: re-arm (kdumpd load)");
+    }
+
+    private static ReadinessCheck FilesCheck(GenerationRecord? active, bool deep)
+    {
+        if (active is null)
+        {
+            return new(ReadinessReport.FilesUnchanged, false, "no active generation");
+        }
+
+        var changes = new[] { active.Kernel, active.Initrd }
+            .Where(f => f is not null)
+            .Select(f => f!.Compare(deep))
+            .OfType<string>()
+            .ToList();
+        var how = deep ? "size, mtime and SHA-256" : "size and mtime";
+        return changes.Count == 0
+            ? new(ReadinessReport.FilesUnchanged, true, $"kernel and initrd unchanged since generation {active.Number} ({how})")
+            : new(ReadinessReport.FilesUnchanged, false, $"{string.Join("; ", changes)} since generation {active.Number}: re-arm (kdumpd load)");
+    }
+
+    private ReadinessCheck ReservationCheck(CrashKernelState state, GenerationRecord? active, PlanSummary? plan)
+    {
+        if (state.ReservationBytes is not { } reservation)
+        {
+            return new(ReadinessReport.Reservation, false, $"{KexecSysfs.CrashSizePath} does not exist");
+        }
+
+        if (plan is not null)
+        {
+            return reservation >= plan.RequiredBytes && plan.Fits
+                ? new(ReadinessReport.Reservation, true, $"crashkernel reserves {ByteSize.Format(reservation)}, the plan needs {ByteSize.Format(plan.RequiredBytes)}")
+                : new(ReadinessReport.Reservation, false, $"crashkernel reserves {ByteSize.Format(reservation)}, the plan needs {ByteSize.Format(plan.RequiredBytes)}{(plan.Findings.Count == 0 ? "" : ": " + string.Join("; ", plan.Findings))}");
+        }
+
+        if (active?.Kernel is { } kernel && File.Exists(kernel.Path))
+        {
+            var verdict = LoadBudget.Check(KernelImageInfo.Read(kernel.Path), active.Initrd?.Size, reservation, null, _budget);
+            return new(ReadinessReport.Reservation, verdict.Fits, verdict.Summary);
+        }
+
+        return reservation > 0
+            ? new(ReadinessReport.Reservation, true, $"crashkernel reserves {ByteSize.Format(reservation)} (no plan or loaded image to size it against)")
+            : new(ReadinessReport.Reservation, false, "no crash memory is reserved (kexec_crash_size is 0): boot with crashkernel=");
+    }
+
+    private static ReadinessCheck LastLoadCheck(GenerationRecord? latest) => latest switch
+    {
+        null => new(ReadinessReport.LastLoad, false, "no load attempt recorded"),
+        { Outcome: GenerationOutcome.Failed or GenerationOutcome.Refused } => new(
+            ReadinessReport.LastLoad,
+            false,
+            $"generation {latest.Number} {GenerationStore.OutcomeName(latest.Outcome)}: {latest.Error}"),
+        { Action: GenerationAction.Unload } => new(ReadinessReport.LastLoad, false, $"generation {latest.Number} unloaded the panic kernel"),
+        _ => new(ReadinessReport.LastLoad, true, $"generation {latest.Number} loaded"),
+    };
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Host;
+using Kdumpd.Core.Loading;
+
+namespace Kdumpd.Daemon.Cli;
+
+/// <summary>Options every loading verb shares, and the Core objects they open.</summary>
+internal static class CliCommon
+{
+    public const string DefaultDatabase = "/var/lib/kdumpd/kdumpd.db";
+
+    public static Option<string> HostRootOption() => new("--host-root")
+    {
+        Description = "Read the host's /proc, /sys and /boot under this directory instead of / (tests, the sample host)",
+        DefaultValueFactory = _ => "/",
+    };
+
+    public static Option<string> DatabaseOption() => new("--database")
+    {
+        Description = "The kdumpd SQLite database",
+        DefaultValueFactory = _ => DefaultDatabase,
+    };
+
+    public static Option<string?> LoaderOption() => new Option<string?>("--loader")
+    {
+        Description = "How to load: auto (kexec_file_load, else kexec-tools), kexec-file, kexec-tools or dry-run",
+    }.AcceptOnlyFromAmong("auto", "kexec-file", "kexec-tools", "dry-run");
+
+    /// <summary>The service the verbs drive, opened on the given root and database (migrated).</summary>
+    public static PanicKernelService OpenService(string hostRoot, string databasePath, LoadingOptions options)
+    {
+        var host = new HostRoot(hostRoot);
+        var database = new KdumpdDatabase(databasePath);
+        database.Migrate();
+        var sysfs = new KexecSysfs(host);
+        var loaders = new PanicKernelLoaders(sysfs, new KexecSyscalls(), new Core.Processes.ProcessRunner(), options.KexecTools);
+        return new PanicKernelService(host, loaders, new GenerationStore(database), options, TimeProvider.System);
+    }
+
+    /// <summary>One line on stderr, newlines folded so scripts can grep it.</summary>
+    public static int Fail(ParseResult parseResult, string verb, string message)
+    {
+        parseResult.InvocationConfiguration.Error.WriteLine($"kdumpd {verb}: {message.TrimEnd().Replace("\n", " | ", StringComparison.Ordinal)}");
+        return 1;
+    }
+
+    public static string Budget(int? loadsLeft, int? rawLimit) => rawLimit switch
+    {
+        null => "no kexec_load_limit_panic on this kernel",
+        < 0 => "kexec_load_limit_panic unlimited",
+        _ => $"kexec_load_limit_panic {loadsLeft} left",
+    };
+}

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Host;
+using Kdumpd.Core.Loading;
+
+namespace Kdumpd.Daemon.Cli;
+
+/// <summary>`kdumpd status`: armed with the right thing or not, and why. Exit 0 operational, 3 not (like kdumpctl).</summary>
+public static class StatusCommand
+{
+    public const int NotOperational = 3;
+
+    public static Command Create()
+    {
+        var format = new Option<string>("--format") { Description = "text or json", DefaultValueFactory = _ => "text" }.AcceptOnlyFromAmong("text", "json");
+        var hostRoot = CliCommon.HostRootOption();
+        var database = CliCommon.DatabaseOption();
+        var command = new Command("status", "Is a panic kernel loaded, is it the right one, and why not ready") { format, hostRoot, database };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            try
+            {
+                var host = new HostRoot(parseResult.GetValue(hostRoot)!);
+                var db = new KdumpdDatabase(parseResult.GetValue(database)!);
+                db.Migrate();
+                var evaluator = new ReadinessEvaluator(host, new GenerationStore(db), TimeProvider.System);
+                var report = evaluator.Evaluate(new KexecSysfs(host).Read(), plan: null, deep: true);
+                if (parseResult.GetValue(format) == "json")
+                {
+                    await output.WriteLineAsync(ReadinessJson.Serialize(report));
+                }
+                else
+                {
+                    await WriteText(output, report);
+                }
+
+                return report.Ready ? 0 : NotOperational;
+            }
+            catch (Exception e) when (e is CatalogException or HostFileException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                return CliCommon.Fail(parseResult, "status", e.Message);
+            }
+        });
+        return command;
+    }
+
+    private static async Task WriteText(TextWriter output, ReadinessReport report)
+    {
+        var state = report.State;
+        var loaded = state.Loaded switch { true => "loaded", false => "not loaded", null => "no kexec in this kernel" };
+        await output.WriteLineAsync($"panic kernel:      {loaded}");
+        await output.WriteLineAsync($"reservation:       {(state.ReservationBytes is { } r ? ByteSize.Format(r) : "unknown")}");
+        await output.WriteLineAsync($"load limit:        {CliCommon.Budget(state.LoadsLeft, state.LoadLimitPanic)}");
+        await output.WriteLineAsync($"running kernel:    {report.RunningRelease ?? "unknown"}");
+        var active = report.ActiveGeneration;
+        await output.WriteLineAsync(active is null
+            ? "active generation: none"
+            : $"active generation: {active.Number} ({active.StartedAt:u}, {active.Loader}, {active.Interface}, kernel {active.KernelRelease})");
+        if (active?.Loader == LoaderKind.DryRun.Name())
+        {
+            await output.WriteLineAsync("note:              the active generation was a dry run: nothing was loaded into the kernel");
+        }
+
+        await output.WriteLineAsync($"ready:             {(report.Ready ? "yes" : "no")}");
+        foreach (var check in report.Checks)
+        {
+            await output.WriteLineAsync($"  {(check.Ok ? "ok  " : "FAIL")} {check.Name}: {check.Detail}");
+        }
+    }
+}

@@ -1,0 +1,252 @@
+using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Loading;
+using Kdumpd.Core.Processes;
+
+namespace Kdumpd.Core.Tests.Loading;
+
+public sealed class PanicKernelServiceTests : IDisposable
+{
+    private readonly TempHost _host = new("qemu-6.1-1g-ck256");
+    private readonly LoadingOptions _options = new()
+    {
+        Loader = LoaderKind.KexecFile,
+        Retry = new LoadRetryOptions { BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5) },
+    };
+
+    public PanicKernelServiceTests() => _host.InstallDebianImages();
+
+    public void Dispose() => _host.Dispose();
+
+    private (PanicKernelService Service, FakeKexecSyscalls Syscalls, GenerationStore Store) Service(params int[] errnos)
+    {
+        var database = new KdumpdDatabase(_host.DatabasePath);
+        database.Migrate();
+        var store = new GenerationStore(database);
+        var syscalls = new FakeKexecSyscalls(_host, errnos);
+        var loaders = new PanicKernelLoaders(new KexecSysfs(_host.Host), syscalls, new ProcessRunner(), new KexecToolsOptions("/nonexistent/kexec"));
+        return (new PanicKernelService(_host.Host, loaders, store, _options, TimeProvider.System), syscalls, store);
+    }
+
+    private static ArmIntent Automatic => new(["memory hotplug: memory32 online"]);
+
+    private static ArmIntent Operator => new(["cli: kdumpd load"], OperatorRequested: true);
+
+    [Fact]
+    public async Task A_load_is_recorded_as_a_generation_with_files_command_line_and_outcome()
+    {
+        var (service, syscalls, store) = Service(0);
+        using var _ = service;
+
+        var result = await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        result.Succeeded.Should().BeTrue();
+        var g = store.Get(result.Generation.Number)!;
+        g.Number.Should().Be(1);
+        g.Outcome.Should().Be(GenerationOutcome.Loaded);
+        g.Loader.Should().Be("kexec-file");
+        g.Interface.Should().Be("kexec_file_load");
+        g.KernelRelease.Should().Be("6.1.0-56-amd64");
+        g.Kernel!.Path.Should().EndWith("/boot/vmlinuz-6.1.0-56-amd64");
+        g.Kernel.Sha256.Should().HaveLength(64);
+        g.Initrd!.Size.Should().Be(1_500_000);
+        g.CommandLine.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug kdumpd.capture=1 kdumpd.generation=1");
+        g.Triggers.Should().Equal("memory hotplug: memory32 online");
+        g.ArmedBefore.Should().BeFalse();
+        g.ArmedAfter.Should().BeTrue();
+        g.Attempts.Should().Be(1);
+        g.UnarmedMs.Should().NotBeNull().And.BeGreaterThanOrEqualTo(0);
+        g.ReservationBytes.Should().Be(268435456);
+        System.Text.Encoding.UTF8.GetString(syscalls.Calls.Single().CommandLine).Should().Be(g.CommandLine + "\0");
+    }
+
+    [Fact]
+    public async Task A_reload_is_one_load_call_never_unload_then_load()
+    {
+        var (service, syscalls, store) = Service(0);
+        using var _ = service;
+        await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        var second = await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        syscalls.Calls.Should().HaveCount(2).And.OnlyContain(c => c.Flags == KexecFileLoadOptions.OnCrash);
+        second.Generation.ArmedBefore.Should().BeTrue();
+        second.Generation.ArmedAfter.Should().BeTrue();
+        store.List().Select(g => g.Number).Should().Equal(2, 1);
+    }
+
+    [Fact]
+    public async Task A_reservation_too_small_is_refused_with_numbers_before_the_kernel_is_called()
+    {
+        _host.Write(KexecSysfs.CrashSizePath, $"{16 * 1024 * 1024}\n");
+        var (service, syscalls, store) = Service(0);
+        using var _ = service;
+
+        var result = await service.ArmAsync(Operator, TestContext.Current.CancellationToken);
+
+        syscalls.Calls.Should().BeEmpty();
+        result.Generation.Outcome.Should().Be(GenerationOutcome.Refused);
+        result.Generation.Error.Should().Be(
+            "refusing to load: crashkernel reserves 16 MiB, this load needs 98 MiB (kernel 17.5 KiB file, in memory 63.6 MiB + initrd 1.4 MiB + ELF core header 1 MiB + capture kernel working memory 32 MiB): raise crashkernel= to at least 99M and reboot");
+        store.Latest()!.Outcome.Should().Be(GenerationOutcome.Refused);
+    }
+
+    [Fact]
+    public async Task The_plan_summary_budget_refuses_with_its_findings()
+    {
+        var (service, syscalls, _) = Service(0);
+        using var __ = service;
+        var plan = new PlanSummary("ab12cd34ef56" + new string('0', 52), 268435456, 300L * 1024 * 1024, ["4 memory ranges hot-added since boot need 2 MiB more header"], "{\"plan\":1}", new byte[] { 0x7f, (byte)'E', (byte)'L', (byte)'F' });
+
+        var result = await service.ArmAsync(Automatic with { Plan = plan }, TestContext.Current.CancellationToken);
+
+        syscalls.Calls.Should().BeEmpty();
+        result.Generation.Outcome.Should().Be(GenerationOutcome.Refused);
+        result.Generation.Error.Should().Contain("crashkernel reserves 256 MiB, this load needs 300 MiB")
+            .And.Contain("the plan (ab12cd34ef56) needs 300 MiB")
+            .And.Contain("4 memory ranges hot-added");
+        result.Generation.PlanFingerprint.Should().Be(plan.Fingerprint);
+        result.Generation.PlanJson.Should().Be("{\"plan\":1}");
+        result.Generation.ElfCoreHeader.Should().Equal(0x7f, (byte)'E', (byte)'L', (byte)'F');
+    }
+
+    [Fact]
+    public async Task The_last_load_limit_unit_is_kept_for_an_operator()
+    {
+        _host.Write(KexecSysfs.LoadLimitPanicPath, "1\n");
+        var (service, syscalls, _) = Service(0);
+        using var _ = service;
+
+        var automatic = await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        automatic.Generation.Outcome.Should().Be(GenerationOutcome.Refused);
+        automatic.Generation.Error.Should().Contain("kexec_load_limit_panic has 1 unit left");
+        syscalls.Calls.Should().BeEmpty();
+
+        var byOperator = await service.ArmAsync(Operator, TestContext.Current.CancellationToken);
+
+        byOperator.Generation.Outcome.Should().Be(GenerationOutcome.Loaded);
+        byOperator.Generation.LoadBudgetLeft.Should().Be(0);
+        _host.Read(KexecSysfs.LoadLimitPanicPath).Should().Be("0");
+    }
+
+    [Fact]
+    public async Task Transient_failures_are_retried_and_every_attempt_spends_a_unit()
+    {
+        _host.Write(KexecSysfs.LoadLimitPanicPath, "10\n");
+        var (service, syscalls, _) = Service(Errno.EBUSY, Errno.EAGAIN, 0);
+        using var _ = service;
+
+        var result = await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        result.Generation.Outcome.Should().Be(GenerationOutcome.Loaded);
+        result.Generation.Attempts.Should().Be(3);
+        syscalls.Calls.Should().HaveCount(3);
+        result.Generation.LoadBudgetLeft.Should().Be(7);
+        result.Generation.Detail.Should().Contain("attempt 1 failed transiently").And.Contain("attempt 2 failed transiently");
+    }
+
+    [Fact]
+    public async Task Retries_stop_before_they_would_spend_the_last_unit()
+    {
+        _host.Write(KexecSysfs.LoadLimitPanicPath, "3\n");
+        var (service, syscalls, _) = Service(Errno.EBUSY);
+        using var _ = service;
+
+        var result = await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        syscalls.Calls.Should().HaveCount(2);
+        result.Generation.Attempts.Should().Be(3);
+        result.Generation.Outcome.Should().Be(GenerationOutcome.Refused);
+        result.Generation.LoadBudgetLeft.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Transient_failures_give_up_after_three_attempts()
+    {
+        var (service, syscalls, _) = Service(Errno.EBUSY);
+        using var _ = service;
+
+        var result = await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        syscalls.Calls.Should().HaveCount(3);
+        result.Generation.Outcome.Should().Be(GenerationOutcome.Failed);
+        result.Generation.Error.Should().Contain("EBUSY");
+    }
+
+    [Fact]
+    public async Task Permanent_failures_are_not_retried()
+    {
+        var (service, syscalls, _) = Service(Errno.EKEYREJECTED);
+        using var _ = service;
+
+        var result = await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        syscalls.Calls.Should().ContainSingle();
+        result.Generation.Attempts.Should().Be(1);
+        result.Generation.Outcome.Should().Be(GenerationOutcome.Failed);
+    }
+
+    [Fact]
+    public async Task A_failed_reload_after_the_kernel_freed_the_old_image_is_recorded_as_unarmed()
+    {
+        var (service, _, store) = Service(0, Errno.ENOMEM);
+        using var _ = service;
+        await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        var failed = await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        failed.LeftUnarmed.Should().BeTrue();
+        failed.Generation.ArmedBefore.Should().BeTrue();
+        failed.Generation.ArmedAfter.Should().BeFalse();
+        failed.Generation.UnarmedMs.Should().NotBeNull();
+        failed.Generation.Error.Should().Contain("the host is now UNARMED");
+        store.LatestLoaded()!.Number.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_missing_capture_kernel_is_a_refused_generation_not_a_crash()
+    {
+        File.Delete(_host.Host.Resolve("/boot/vmlinuz-6.1.0-56-amd64"));
+        var (service, _, store) = Service(0);
+        using var _ = service;
+
+        var result = await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        result.Generation.Outcome.Should().Be(GenerationOutcome.Refused);
+        result.Generation.Error.Should().Contain("/boot/vmlinuz-6.1.0-56-amd64 is missing");
+        store.Count().Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Unload_is_recorded_and_the_kernel_flag_is_reread()
+    {
+        var (service, _, store) = Service(0);
+        using var _ = service;
+        await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        var result = await service.UnloadAsync(new UnloadRequest(LoaderKind.KexecFile, OperatorRequested: true, ["cli: kdumpd unload"]), TestContext.Current.CancellationToken);
+
+        result.Generation.Action.Should().Be(GenerationAction.Unload);
+        result.Generation.Outcome.Should().Be(GenerationOutcome.Unloaded);
+        result.Generation.ArmedAfter.Should().BeFalse();
+        service.ReadState().Loaded.Should().BeFalse();
+        store.Latest()!.Number.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Dry_run_looks_armed_in_memory_and_says_so()
+    {
+        var (service, syscalls, _) = Service(0);
+        using var _ = service;
+
+        var result = await service.ArmAsync(Automatic with { Overrides = new LoadOverrides(Loader: LoaderKind.DryRun) }, TestContext.Current.CancellationToken);
+
+        result.Generation.Loader.Should().Be("dry-run");
+        result.Generation.Interface.Should().Be("none");
+        syscalls.Calls.Should().BeEmpty();
+        var state = service.ReadState(LoaderKind.DryRun);
+        state.IsLoaded.Should().BeTrue();
+        state.SimulatedBy.Should().Contain("dry-run: armed in memory");
+        _host.Read(KexecSysfs.CrashLoadedPath).Should().Be("0");
+    }
+}
