@@ -161,5 +161,5 @@ print_timings() {
     b1=$(ts 'KDVM: shell-ready' 1 "$f"); b2=$(ts 'KDVM: shell-ready' 2 "$f"); b3=$(ts 'KDVM: shell-ready' 3 "$f")
     p0=$(ts 'sysrq: Trigger a crash' 1 "$f")
     echo "E2E TIME $n: qemu=$(dt "$t0" "$t1")s boot=$(dt "$t0" "$b1")s first-phase=$(dt "$b1" "$p0")s panic-to-capture-shell=$(dt "$p0" "$b2")s$( [ -n "$b3" ] && echo " capture-phase+reboot=$(dt "$b2" "$b3")s post-phase=$(dt "$b3" "$t1")s")"
-    grep -E 'KDVM: step ' "$f" | awk '{ $1=""; sub(/^ KDVM: step /, ""); print "E2E TIME '"$n"':   " $0 }' || true
+    grep -E 'KDVM: (step |http |reload-seen|downloaded|memory-onlined|generation-before)' "$f" | awk '{ $1=""; sub(/^ KDVM: (step )?/, ""); print "E2E TIME '"$n"':   " $0 }' || true
 }

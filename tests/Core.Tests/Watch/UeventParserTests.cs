@@ -61,6 +61,15 @@ public class UeventParserTests
     }
 
     [Fact]
+    public void A_synthetic_change_uevent_from_sysfs_is_parsed_but_is_not_hotplug()
+    {
+        var change = Parse(UeventFixtures.Message("synthetic-change-6.18/001.bin"));
+
+        change.Should().Be(new UeventMessage(UeventAction.Change, "change", "/devices/system/memory/memory0", "memory", 814));
+        change.IsHotplug.Should().BeFalse();
+    }
+
+    [Fact]
     public void Hotplug_uevents_become_memory_and_cpu_triggers_with_their_facts()
     {
         var at = DateTimeOffset.UnixEpoch;

@@ -60,15 +60,24 @@ daemon_start() {
     DPID=$!
     say daemon-start "$DNAME" pid=$DPID
 }
+# the daemon log's first error line, else its last line
+daemon_why() {
+    _w=$(grep -m1 -iE 'error|exception|unrecognized|fatal|fail' "$OUT/logs/daemon-$DNAME.log" | cut -c1-200)
+    [ -n "$_w" ] || _w=$(grep -v '^[[:space:]]*$' "$OUT/logs/daemon-$DNAME.log" | tail -1 | cut -c1-200)
+    echo "${_w:-(no output)}"
+}
 daemon_stop() { [ -n "${DPID:-}" ] && kill "$DPID" 2> /dev/null; wait "$DPID" 2> /dev/null; say daemon-stopped; }
 # http_wait PATH CODE SECS: poll the daemon until PATH answers CODE (body in logs/http-wait.body)
 http_wait() {
-    _i=0; _t0=$(now)
+    _t0=$(now); _end=$(( $(cut -d. -f1 /proc/uptime) + $3 ))
     while :; do
         _c=$(curl -s -m 5 -o "$OUT/logs/http-wait.body" -w '%{http_code}' "$API$1" 2> /dev/null)
         [ "$_c" = "$2" ] && break
-        kill -0 "$DPID" 2> /dev/null || fail "kdumpd run exited before $1 answered $2: $(grep -m1 -iE 'error|exception|unrecognized|fatal' "$OUT/logs/daemon-$DNAME.log" | cut -c1-200) (log: logs/daemon-$DNAME.log)"
-        _i=$((_i + 1)); [ $_i -gt $(($3 * 2)) ] && fail "$1 did not answer $2 within $3 s (last: HTTP $_c $(head -c 300 "$OUT/logs/http-wait.body" 2> /dev/null | tr '\n' ' '))"
+        if ! kill -0 "$DPID" 2> /dev/null; then
+            wait "$DPID"; _drc=$?
+            fail "kdumpd run exited ($_drc) before $1 answered $2: $(daemon_why) (log: logs/daemon-$DNAME.log)"
+        fi
+        [ "$(cut -d. -f1 /proc/uptime)" -lt "$_end" ] || fail "$1 did not answer $2 within $3 s (last: HTTP $_c $(head -c 300 "$OUT/logs/http-wait.body" 2> /dev/null | tr '\n' ' '))"
         sleep 0.5
     done
     say http "$1" "$2" secs=$(dt "$_t0" "$(now)")

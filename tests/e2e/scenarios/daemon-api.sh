@@ -39,9 +39,10 @@ guest_post() {
         sleep 1
     done
     say dump-listed id=$id
+    uid=$(jq -rn --arg v "$id" '$v | @uri')
     t0=$(now)
-    c=$(curl -s -m 120 -H "Authorization: Bearer $T" -D "$OUT/download.headers" -o /tmp/downloaded.vmcore -w '%{http_code}' "$API/v1/dumps/$id/vmcore")
-    [ "$c" = 200 ] || fail "GET /v1/dumps/$id/vmcore answered $c: $(head -c 200 /tmp/downloaded.vmcore | tr '\n' ' ')"
+    c=$(curl -s -m 120 -H "Authorization: Bearer $T" -D "$OUT/download.headers" -o /tmp/downloaded.vmcore -w '%{http_code}' "$API/v1/dumps/$uid/vmcore")
+    [ "$c" = 200 ] || fail "GET /v1/dumps/$uid/vmcore answered $c: $(head -c 200 /tmp/downloaded.vmcore | tr '\n' ' ')"
     say downloaded bytes=$(stat -c %s /tmp/downloaded.vmcore) secs=$(dt "$t0" "$(now)")
     f=$(find /kdump-out/crash -type f -name vmcore | head -1)
     [ -n "$f" ] || fail "no vmcore file under /kdump-out/crash"

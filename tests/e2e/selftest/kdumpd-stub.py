@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/python3 -u
 """kdumpd-stub.py: a stand-in for kdumpd, for testing the e2e HARNESS only.
 
     E2E_KDUMPD=$PWD/tests/e2e/selftest/kdumpd-stub.py tests/e2e/run.sh
@@ -7,7 +7,7 @@ It implements, crudely and with kexec/makedumpfile, just the verbs and options t
 scenarios call, so that every phase of the harness (capture, post boot, API download,
 reload after hotplug) can be exercised before the real verbs exist.  It proves nothing
 about kdumpd; it is never used unless E2E_KDUMPD points at it."""
-import hashlib, http.server, json, os, re, secrets, shutil, socket, subprocess, sys, threading, time
+import urllib.parse, hashlib, http.server, json, os, re, secrets, shutil, socket, subprocess, sys, threading, time
 
 STATE = "/run/kdumpd-stub"
 MARKER = "kdumpd.capture"
@@ -124,7 +124,7 @@ def run(args):
                 return self.send(401, b"{}")
             if self.path == "/v1/dumps":
                 return self.send(200, json.dumps({"items": dumps(dump_dir)}).encode())
-            m = re.fullmatch(r"/v1/dumps/([\w.-]+)/vmcore", self.path)
+            m = re.fullmatch(r"/v1/dumps/([^/]+)/vmcore", urllib.parse.unquote(self.path))
             if m and os.path.isfile(os.path.join(dump_dir, m.group(1), "vmcore")):
                 p = os.path.join(dump_dir, m.group(1), "vmcore")
                 self.send_response(200); self.send_header("Content-Length", str(os.path.getsize(p))); self.end_headers()
