@@ -67,7 +67,7 @@ public static class CrashPlanner
         }
 
         loads.AddRange(ramLoads.AsSpan(0, loadCount));
-        var commandLine = options.CaptureCommandLine ?? CaptureCommandLine.Derive(host.CommandLine);
+        var commandLine = options.CaptureCommandLine ?? Loading.CaptureCommandLine.Build(host.CommandLine ?? string.Empty, new Loading.CaptureCommandLineOptions());
         var budget = Budget(reservations, options, header, backup, findings);
         KexecSwitches(host, findings);
 

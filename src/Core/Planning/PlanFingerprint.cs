@@ -66,7 +66,7 @@ internal sealed class PlanFingerprint : IDisposable
         return f.Finish();
     }
 
-    private void Image(char tag, CaptureImage? image)
+    private void Image(char tag, CaptureImageIdentity? image)
     {
         Tag(tag, image is null ? 0 : 1);
         if (image is not null)

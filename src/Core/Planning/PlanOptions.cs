@@ -9,9 +9,9 @@ public sealed record PlanOptions
 
     public ArchProfile? Profile { get; init; }
 
-    public CaptureImage? CaptureKernel { get; init; }
+    public CaptureImageIdentity? CaptureKernel { get; init; }
 
-    public CaptureImage? CaptureInitrd { get; init; }
+    public CaptureImageIdentity? CaptureInitrd { get; init; }
 
     /// <summary>The capture kernel's command line; null: derived from the running one (see <see cref="CaptureCommandLine"/>).</summary>
     public string? CaptureCommandLine { get; init; }

@@ -72,8 +72,8 @@ public class CrashPlannerTests
     {
         var options = new PlanOptions
         {
-            CaptureKernel = new CaptureImage("/boot/vmlinuz", 8UL << 20, 40UL << 20, new string('a', 64)),
-            CaptureInitrd = new CaptureImage("/boot/initrd.img", 205UL << 20, 205UL << 20, new string('b', 64)),
+            CaptureKernel = new CaptureImageIdentity("/boot/vmlinuz", 8UL << 20, 40UL << 20, new string('a', 64)),
+            CaptureInitrd = new CaptureImageIdentity("/boot/initrd.img", 205UL << 20, 205UL << 20, new string('b', 64)),
         };
 
         var plan = CrashPlanner.Plan(Fixtures.Snapshot("qemu-6.1-1g-ck256"), options);
@@ -223,14 +223,14 @@ public class CrashPlannerTests
     }
 
     [Fact]
-    public void Capture_command_line_drops_crashkernel_and_adds_the_capture_switches()
+    public void Plan_carries_the_capture_command_line_the_loader_builds()
     {
-        CaptureCommandLine.Derive("BOOT_IMAGE=/vmlinuz root=/dev/vda1 crashkernel=256M nr_cpus=8 irqpoll quiet")
-            .Should().Be("BOOT_IMAGE=/vmlinuz root=/dev/vda1 quiet irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug");
-        CaptureCommandLine.Derive("console=ttyS0 crashkernel=1G rdinit=/init -- --verbose")
-            .Should().Be("console=ttyS0 rdinit=/init irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug -- --verbose", "words after -- belong to init");
-        CrashPlanner.Plan(Fixtures.Snapshot("qemu-6.1-1g-ck256"), new PlanOptions()).CaptureCommandLine
-            .Should().Be("console=ttyS0 panic=1 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug");
+        var host = Fixtures.Snapshot("qemu-6.1-1g-ck256");
+
+        var plan = CrashPlanner.Plan(host, new PlanOptions());
+
+        plan.CaptureCommandLine.Should().Be(Kdumpd.Core.Loading.CaptureCommandLine.Build(host.CommandLine!, new Kdumpd.Core.Loading.CaptureCommandLineOptions()));
+        plan.CaptureCommandLine.Should().Contain("acpi_no_memhotplug").And.Contain("kdumpd.capture=1").And.NotContain("crashkernel=");
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace Kdumpd.Core.Planning;
 /// Identity and footprint of a capture kernel or initrd: its size in the file, the memory it needs once
 /// loaded (a bzImage's init_size, when its setup header says so) and its SHA-256.
 /// </summary>
-public sealed record CaptureImage(string Name, ulong FileSize, ulong MemorySize, string Sha256)
+public sealed record CaptureImageIdentity(string Name, ulong FileSize, ulong MemorySize, string Sha256)
 {
     /// <summary>Offsets in the x86 boot protocol's setup header (Documentation/arch/x86/boot.rst).</summary>
     private static class SetupHeaderFields
@@ -22,14 +22,19 @@ public sealed record CaptureImage(string Name, ulong FileSize, ulong MemorySize,
     /// <summary>Boot protocol 2.10 introduced init_size.</summary>
     private const ushort InitSizeSinceVersion = 0x020a;
 
-    public static CaptureImage FromBytes(string name, ReadOnlySpan<byte> content) =>
+    public static CaptureImageIdentity FromBytes(string name, ReadOnlySpan<byte> content) =>
         new(name, (ulong)content.Length, Math.Max((ulong)content.Length, ReadInitSize(content) ?? 0), Convert.ToHexStringLower(SHA256.HashData(content)));
 
     /// <summary>Reads and hashes a file through the host root, streaming it (initrds can be large).</summary>
-    public static CaptureImage Read(HostRoot root, string hostPath)
+    public static CaptureImageIdentity Read(HostRoot root, string hostPath)
     {
         ArgumentNullException.ThrowIfNull(root);
-        var path = root.Resolve(hostPath);
+        return ReadFile(hostPath, root.Resolve(hostPath));
+    }
+
+    /// <summary>Reads and hashes <paramref name="path"/>, reported under its host name <paramref name="hostPath"/>.</summary>
+    public static CaptureImageIdentity ReadFile(string hostPath, string path)
+    {
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
@@ -39,7 +44,7 @@ public sealed record CaptureImage(string Name, ulong FileSize, ulong MemorySize,
             var hash = SHA256.HashData(stream);
             var length = (ulong)stream.Length;
             var initSize = ReadInitSize(head[..headLength]) ?? 0;
-            return new CaptureImage(hostPath, length, Math.Max(length, initSize), Convert.ToHexStringLower(hash));
+            return new CaptureImageIdentity(hostPath, length, Math.Max(length, initSize), Convert.ToHexStringLower(hash));
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

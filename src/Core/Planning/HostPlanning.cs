@@ -1,0 +1,64 @@
+using Kdumpd.Core.Host;
+using Kdumpd.Core.Loading;
+
+namespace Kdumpd.Core.Planning;
+
+/// <summary>The host as read now, the plan for it, and the capture image the plan was made with.</summary>
+/// <param name="Image">The located capture kernel/initrd; null when none was found (<paramref name="ImageProblem"/> says why).</param>
+public sealed record PlannedHost(HostSnapshot Host, CrashPlan Plan, Loading.CaptureImage? Image, string CaptureCommandLine, string? ImageProblem)
+{
+    /// <summary>The small view of the plan the loader records and checks the budget against.</summary>
+    public PlanSummary Summary(string? planJson) => new(
+        Plan.Fingerprint,
+        (long)Plan.Budget.Reserved,
+        (long)Plan.Budget.Needed,
+        [.. Plan.Findings.Where(f => f.Severity != FindingSeverity.Info).Select(f => f.Message)],
+        planJson,
+        Plan.WriteHeader());
+}
+
+/// <summary>
+/// One planning pass over the live host: read the snapshot, find the capture kernel and initrd,
+/// build the capture command line, plan. The same function serves `kdumpd plan`, the reload
+/// coordinator's probe and the API, so they can never disagree about the fingerprint.
+/// </summary>
+public sealed class HostPlanning(HostRoot root, LoadingOptions loading, PlanLayout layout, ArchProfile? profile = null)
+{
+    public HostRoot Root { get; } = root;
+
+    public PlanLayout Layout { get; } = layout;
+
+    /// <summary>The header layout a loader produces: kexec-tools writes its own, everything else gets the kernel's.</summary>
+    public static PlanLayout LayoutFor(LoaderKind loader) =>
+        loader == LoaderKind.KexecTools ? PlanLayout.KexecTools : PlanLayout.KexecFile;
+
+    public PlannedHost PlanNow()
+    {
+        var snapshot = HostReader.Read(Root);
+        var commandLine = CaptureCommandLine.Build(snapshot.CommandLine ?? string.Empty, loading.CommandLine);
+
+        Loading.CaptureImage? image = null;
+        string? problem = null;
+        CaptureImageIdentity? kernel = null, initrd = null;
+        try
+        {
+            image = new CaptureImageLocator(Root).Locate(loading.Image);
+            kernel = CaptureImageIdentity.ReadFile(image.KernelHostPath, image.KernelPath);
+            initrd = image.InitrdPath is null ? null : CaptureImageIdentity.ReadFile(image.InitrdHostPath!, image.InitrdPath);
+        }
+        catch (Exception e) when (e is CaptureImageException or HostFileException or IOException or UnauthorizedAccessException)
+        {
+            problem = e.Message;
+        }
+
+        var plan = CrashPlanner.Plan(snapshot, new PlanOptions
+        {
+            Layout = Layout,
+            Profile = profile,
+            CaptureKernel = kernel,
+            CaptureInitrd = initrd,
+            CaptureCommandLine = commandLine,
+        });
+        return new PlannedHost(snapshot, plan, image, commandLine, problem);
+    }
+}
