@@ -15,6 +15,7 @@ public static class CliRoot
 
     public static RootCommand Create() => new("kdumpd: keeps this host ready to capture kernel crash dumps, and catalogues the dumps")
     {
+        RunCommand.Create(),
         PlanCommand.Create(),
         LoadCommand.Create(),
         UnloadCommand.Create(),

@@ -11,7 +11,8 @@ public static class ConfigLoader
 
     /// <param name="configPath">The file; when null the default path is used if it exists.</param>
     /// <param name="overrides">Values from the command line, keyed like the file ("DumpDir", "Loader:Mode").</param>
-    public static Result Load(string? configPath, IReadOnlyDictionary<string, string?> overrides)
+    /// <param name="readDefaultFile">Read /etc/kdumpd/kdumpd.json when no file is named (false for the built-in sample).</param>
+    public static Result Load(string? configPath, IReadOnlyDictionary<string, string?> overrides, bool readDefaultFile = true)
     {
         var builder = new ConfigurationBuilder();
         var path = configPath ?? KdumpdOptions.DefaultConfigPath;
@@ -20,7 +21,11 @@ public static class ConfigLoader
             return new Result(null, [$"--config: {configPath} does not exist"], builder.Build());
         }
 
-        builder.AddJsonFile(Path.GetFullPath(path), optional: configPath is null, reloadOnChange: false);
+        if (configPath is not null || readDefaultFile)
+        {
+            builder.AddJsonFile(Path.GetFullPath(path), optional: configPath is null, reloadOnChange: false);
+        }
+
         builder.AddEnvironmentVariables("KDUMPD__");
         builder.AddInMemoryCollection(overrides.Where(kv => kv.Value is not null));
 

@@ -20,20 +20,20 @@ public sealed class KdumpdOptions
     /// <summary>Keep the panic kernel loaded when the daemon stops (a crash must still be captured) unless this is set.</summary>
     public bool UnloadOnStop { get; set; }
 
-    public LoaderOptions Loader { get; set; } = new();
+    public LoaderSettings Loader { get; set; } = new();
 
-    public ReloadOptions Reload { get; set; } = new();
+    public ReloadSettings Reload { get; set; } = new();
 
-    public CaptureOptions Capture { get; set; } = new();
+    public CaptureSettings Capture { get; set; } = new();
 
-    public RetentionOptions Retention { get; set; } = new();
+    public RetentionSettings Retention { get; set; } = new();
 
-    public ApiOptions Api { get; set; } = new();
+    public ApiSettings Api { get; set; } = new();
 
-    public LogOptions Logging { get; set; } = new();
+    public LogSettings Logging { get; set; } = new();
 }
 
-public sealed class LoaderOptions
+public sealed class LoaderSettings
 {
     /// <summary>auto | kexec-file | kexec-tools | dry-run.</summary>
     public string Mode { get; set; } = "auto";
@@ -56,7 +56,7 @@ public sealed class LoaderOptions
     public string? Profile { get; set; }
 }
 
-public sealed class ReloadOptions
+public sealed class ReloadSettings
 {
     public int QuietWindowMs { get; set; } = 500;
 
@@ -69,7 +69,7 @@ public sealed class ReloadOptions
     public string Kmsg { get; set; } = "/dev/kmsg";
 }
 
-public sealed class CaptureOptions
+public sealed class CaptureSettings
 {
     /// <summary>auto | makedumpfile | builtin.</summary>
     public string Collector { get; set; } = "auto";
@@ -80,7 +80,7 @@ public sealed class CaptureOptions
     public string FinalAction { get; set; } = "reboot";
 }
 
-public sealed class RetentionOptions
+public sealed class RetentionSettings
 {
     /// <summary>Keep at most this many complete kdumpd dumps; 0 = no count limit.</summary>
     public int KeepDumps { get; set; }
@@ -92,7 +92,7 @@ public sealed class RetentionOptions
     public long MinFreeBytes { get; set; }
 }
 
-public sealed class ApiOptions
+public sealed class ApiSettings
 {
     public List<TokenEntry> Tokens { get; set; } = [];
 
@@ -116,7 +116,7 @@ public sealed class TokenEntry
     public string Sha256 { get; set; } = "";
 }
 
-public sealed class LogOptions
+public sealed class LogSettings
 {
     /// <summary>Minimum level: Verbose, Debug, Information, Warning, Error.</summary>
     public string Level { get; set; } = "Information";

@@ -11,7 +11,7 @@ public static class LoggingSetup
     /// stdout in the journald form under systemd (JOURNAL_STREAM is set) or when asked, plain
     /// human lines on a terminal; optional rolling CLEF file for shipping elsewhere.
     /// </summary>
-    public static Serilog.Core.Logger Create(LogOptions options)
+    public static Serilog.Core.Logger Create(LogSettings options)
     {
         var level = Enum.Parse<LogEventLevel>(options.Level);
         var config = new LoggerConfiguration()

@@ -1,0 +1,47 @@
+using Kdumpd.Core.Capture;
+using Kdumpd.Core.Host;
+using Kdumpd.Core.Loading;
+using Kdumpd.Daemon.Configuration;
+using CaptureOptions = Kdumpd.Core.Capture.CaptureOptions;
+
+namespace Kdumpd.Daemon.Hosting;
+
+/// <summary>
+/// The daemon started inside the capture kernel kdumpd loaded: save /proc/vmcore, then the final
+/// action. Whatever fails, the final action still runs: a capture kernel must not sit there forever.
+/// </summary>
+public static class CaptureMode
+{
+    public static bool Detect(HostRoot host) =>
+        host.FileExists("/proc/vmcore")
+        && (host.TryReadText("/proc/cmdline") ?? string.Empty)
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Any(w => w == CaptureCommandLine.CaptureMarker || w.StartsWith(CaptureCommandLine.CaptureMarker + "=", StringComparison.Ordinal));
+
+    public static async Task<int> RunAsync(HostRoot host, KdumpdOptions options, Serilog.ILogger log, CancellationToken cancellationToken)
+    {
+        var capture = new CaptureOptions
+        {
+            VmcorePath = host.Resolve(CaptureOptions.ProcVmcore),
+            DumpDirectory = options.DumpDir,
+            Collector = Enum.Parse<CollectorKind>(options.Capture.Collector, ignoreCase: true),
+            MakedumpfileArguments = options.Capture.MakedumpfileArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            FinalAction = Enum.Parse<FinalAction>(options.Capture.FinalAction, ignoreCase: true),
+        };
+        log.Information("Capture kernel detected: saving {Vmcore} into {DumpDir}, then {FinalAction}", capture.VmcorePath, capture.DumpDirectory, capture.FinalAction);
+        var runner = new CaptureCommandRunner();
+        var code = 1;
+        try
+        {
+            var result = await new DumpCapture(runner, host, log).RunAsync(capture, cancellationToken);
+            code = result.Complete ? 0 : 1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            log.Error(e, "Capture failed");
+        }
+
+        await new FinalActionRunner(runner, log).RunAsync(capture.FinalAction, cancellationToken);
+        return code;
+    }
+}

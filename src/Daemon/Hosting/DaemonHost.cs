@@ -1,0 +1,138 @@
+using System.Security.Cryptography.X509Certificates;
+using Kdumpd.Api;
+using Kdumpd.Api.Auth;
+using Kdumpd.Api.Contracts;
+using Kdumpd.Api.Metrics;
+using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Host;
+using Kdumpd.Core.Loading;
+using Kdumpd.Core.Planning;
+using Kdumpd.Core.Processes;
+using Kdumpd.Core.Reload;
+using Kdumpd.Daemon.Configuration;
+using Kdumpd.Daemon.Watchers;
+using Serilog;
+
+namespace Kdumpd.Daemon.Hosting;
+
+/// <summary>How this run differs from a real host: the sample switches off what would touch the machine.</summary>
+public sealed record RunContext(string? ConfigPath, bool Sample, IReadOnlyList<(string Name, ApiRole Role, string Secret)> EphemeralTokens);
+
+/// <summary>Builds the daemon: Core services, the reload coordinator with its watchers, the catalogue upkeep, the API.</summary>
+public static class DaemonHost
+{
+    public static WebApplication Build(KdumpdOptions options, RunContext context, Serilog.ILogger logger, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environments.Production,
+        });
+        builder.Configuration.Sources.Clear();
+        builder.Host.UseSystemd();
+        builder.Host.UseSerilog(logger, dispose: false);
+        builder.Services.AddSingleton(logger);
+        builder.WebHost.UseUrls(options.Urls);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            if (!string.IsNullOrEmpty(options.Api.CertificatePath))
+            {
+                var certificate = LoadCertificate(options.Api);
+                kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
+            }
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+
+        var host = new HostRoot(options.HostRoot);
+        var loadingOptions = LoadingOptionsFrom(options);
+        var layout = options.Loader.Layout is { Length: > 0 } l && PlanLayoutNames.TryParse(l, out var parsed)
+            ? parsed
+            : HostPlanning.LayoutFor(loadingOptions.Loader);
+        var database = new KdumpdDatabase(options.Database);
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(context);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(host);
+        builder.Services.AddSingleton(database);
+        builder.Services.AddSingleton(new DaemonState { HostRootPath = host.Root });
+        builder.Services.AddSingleton(sp => new GenerationStore(sp.GetRequiredService<KdumpdDatabase>()));
+        builder.Services.AddSingleton(sp => new PanicKernelLoaders(new KexecSysfs(host), new KexecSyscalls(), new ProcessRunner(), loadingOptions.KexecTools));
+        builder.Services.AddSingleton(sp => new PanicKernelService(host, sp.GetRequiredService<PanicKernelLoaders>(), sp.GetRequiredService<GenerationStore>(), loadingOptions, sp.GetRequiredService<TimeProvider>(), logger));
+        builder.Services.AddSingleton(sp => new ReadinessEvaluator(host, sp.GetRequiredService<GenerationStore>(), sp.GetRequiredService<TimeProvider>(), loadingOptions.Budget));
+        builder.Services.AddSingleton(new HostPlanning(host, loadingOptions, layout, ArchProfile.FromName(options.Loader.Profile)));
+        builder.Services.AddSingleton(sp => new CrashHotplugReader(host, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<IReloadTarget, DaemonReloadTarget>();
+        builder.Services.AddReloadWatching(new WatchOptions
+        {
+            KernelPath = options.Loader.Kernel ?? DefaultImagePath(host, loadingOptions, kernel: true),
+            InitrdPath = options.Loader.Initrd ?? DefaultImagePath(host, loadingOptions, kernel: false),
+            ConfigPath = context.ConfigPath,
+            KmsgPath = context.Sample ? null : options.Reload.Kmsg,
+            Netlink = options.Reload.WatchUevents && !context.Sample,
+            ReconcileInterval = TimeSpan.FromSeconds(options.Reload.ReconcileSeconds),
+            Coordinator = new ReloadCoordinatorOptions
+            {
+                QuietWindow = TimeSpan.FromMilliseconds(options.Reload.QuietWindowMs),
+                MaxDelay = TimeSpan.FromMilliseconds(options.Reload.MaxDelayMs),
+            },
+        });
+        builder.Services.AddSingleton(sp => new DumpCatalog(sp.GetRequiredService<KdumpdDatabase>(), options.DumpDir, logger, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<DiskSpace>();
+        builder.Services.AddSingleton<KdumpdService>();
+        builder.Services.AddSingleton<IKdumpdService>(sp => sp.GetRequiredService<KdumpdService>());
+        builder.Services.AddSingleton(sp => new KdumpdMetrics(sp.GetRequiredService<KdumpdService>().Metrics));
+        builder.Services.AddSingleton<CatalogMaintenanceService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogMaintenanceService>());
+        builder.Services.AddHostedService<SighupReloadService>();
+        builder.Services.AddHostedService<SystemdWatchdogService>();
+        if (options.UnloadOnStop)
+        {
+            builder.Services.AddHostedService<UnloadOnStopService>();
+        }
+
+        var tokens = options.Api.Tokens
+            .Select(t => new ApiToken(t.Name, ApiRoles.TryParse(t.Role, out var role) ? role : ApiRole.Read, t.Sha256.ToLowerInvariant()))
+            .Concat(context.EphemeralTokens.Select(t => new ApiToken(t.Name, t.Role, ApiToken.Hash(t.Secret))))
+            .ToList();
+        builder.Services.AddKdumpdApi(tokens);
+        configure?.Invoke(builder);
+
+        // The schema is migrated before anything else runs: a database this kdumpd cannot use stops the start.
+        database.Migrate();
+        var app = builder.Build();
+        app.MapKdumpdApi(options.Api.PublicDocs);
+        return app;
+    }
+
+    public static LoadingOptions LoadingOptionsFrom(KdumpdOptions options) => new()
+    {
+        Loader = LoaderKinds.Parse(options.Loader.Mode),
+        Image = new CaptureImageOptions(options.Loader.Kernel, options.Loader.Initrd),
+        CommandLine = new CaptureCommandLineOptions
+        {
+            Remove = [.. CaptureCommandLineOptions.DefaultRemove, .. options.Loader.Remove],
+            Extras = options.Loader.Append is { Length: > 0 } append ? [append] : [],
+        },
+    };
+
+    /// <summary>The distribution's default capture kernel/initrd as a real path, for the file watcher; null when not found.</summary>
+    private static string? DefaultImagePath(HostRoot host, LoadingOptions options, bool kernel)
+    {
+        try
+        {
+            var image = new CaptureImageLocator(host).Locate(options.Image);
+            return kernel ? image.KernelPath : image.InitrdPath;
+        }
+        catch (Exception e) when (e is CaptureImageException or HostFileException)
+        {
+            return null;
+        }
+    }
+
+    private static X509Certificate2 LoadCertificate(ApiSettings api) =>
+        api.CertificateKeyPath is { Length: > 0 } key
+            ? X509Certificate2.CreateFromPemFile(api.CertificatePath!, key)
+            : X509CertificateLoader.LoadPkcs12FromFile(api.CertificatePath!, api.CertificatePassword);
+}

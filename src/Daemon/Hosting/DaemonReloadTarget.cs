@@ -1,0 +1,72 @@
+using Kdumpd.Core.Loading;
+using Kdumpd.Core.Planning;
+using Kdumpd.Core.Reload;
+
+namespace Kdumpd.Daemon.Hosting;
+
+/// <summary>
+/// The reload coordinator's hands: a probe is one planning pass over the live host plus the kernel's
+/// own word on what is loaded; a reload is one load call through <see cref="PanicKernelService"/>,
+/// which records the generation with the plan JSON and header bytes.
+/// </summary>
+public sealed class DaemonReloadTarget(
+    HostPlanning planning,
+    PanicKernelService loading,
+    CrashHotplugReader crashHotplug,
+    DaemonState state) : IReloadTarget
+{
+    public async ValueTask<PlanProbe> ProbeAsync(CancellationToken cancellationToken)
+    {
+        var planned = planning.PlanNow();
+        state.SetPlan(planned);
+        var kernel = loading.ReadState();
+        var latest = loading.Store.LatestLoaded();
+        var loaded = kernel.IsLoaded;
+        var hotplug = loaded ? await crashHotplug.ReadAsync(cancellationToken) : CrashHotplugSupport.None;
+
+        // What the loaded image matches: the plan of the last successful load, or the plan recorded
+        // after the kernel itself rewrote the header on hotplug.
+        var loadedFingerprint = !loaded ? null : state.RecordedFingerprint ?? latest?.PlanFingerprint;
+        return new PlanProbe(
+            planned.Plan.Fingerprint,
+            loadedFingerprint,
+            loaded,
+            latest?.Interface == "kexec_file_load",
+            hotplug);
+    }
+
+    public async ValueTask<ReloadResult> ReloadAsync(ReloadRequest request, CancellationToken cancellationToken)
+    {
+        var (planned, json, _) = state.Plan;
+        if (planned is null || planned.Plan.Fingerprint != request.Probe.Fingerprint)
+        {
+            planned = planning.PlanNow();
+            json = state.SetPlan(planned);
+        }
+
+        var triggers = request.Burst.CountsByLabel
+            .OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => p.Value == 1 ? p.Key : $"{p.Key}×{p.Value}")
+            .Append($"reason: {request.Reason}")
+            .ToList();
+        var intent = new ArmIntent(
+            triggers,
+            OperatorRequested: request.Burst.Kinds.Contains(ReloadTriggerKind.Explicit),
+            Plan: planned.Summary(json));
+        var result = await loading.ArmAsync(intent, cancellationToken);
+        if (result.Succeeded)
+        {
+            state.RecordedFingerprint = null;
+            return ReloadResult.Loaded(planned.Plan.Fingerprint, result.Generation.Number);
+        }
+
+        return new ReloadResult(false, result.StateAfter.IsLoaded, null, result.Generation.Number,
+            result.Generation.Error ?? result.Generation.Outcome.ToString());
+    }
+
+    public ValueTask RecordPlanAsync(ReloadRequest request, CancellationToken cancellationToken)
+    {
+        state.RecordedFingerprint = request.Probe.Fingerprint;
+        return ValueTask.CompletedTask;
+    }
+}
