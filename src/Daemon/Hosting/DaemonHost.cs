@@ -28,7 +28,9 @@ public static class DaemonHost
             ContentRootPath = AppContext.BaseDirectory,
             EnvironmentName = Environments.Production,
         });
+        // kdumpd has its own configuration (ConfigLoader); the host reads nothing else (no appsettings, no ASPNETCORE_*).
         builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection();
         builder.Host.UseSystemd();
         builder.Host.UseSerilog(logger, dispose: false);
         builder.Services.AddSingleton(logger);
@@ -86,7 +88,8 @@ public static class DaemonHost
         builder.Services.AddSingleton<CatalogMaintenanceService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogMaintenanceService>());
         builder.Services.AddHostedService<SighupReloadService>();
-        builder.Services.AddHostedService<SystemdWatchdogService>();
+        // UseSystemd() registers the notifier only under systemd.
+        builder.Services.AddHostedService(sp => new SystemdWatchdogService(sp.GetService<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier>(), sp.GetRequiredService<TimeProvider>()));
         if (options.UnloadOnStop)
         {
             builder.Services.AddHostedService<UnloadOnStopService>();

@@ -7,11 +7,11 @@ namespace Kdumpd.Daemon.Hosting;
 /// READY and STOPPING. The ping comes from the same loop that serves requests, so a wedged
 /// process stops pinging and systemd restarts it.
 /// </summary>
-public sealed class SystemdWatchdogService(ISystemdNotifier notifier, TimeProvider time) : BackgroundService
+public sealed class SystemdWatchdogService(ISystemdNotifier? notifier, TimeProvider time) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!notifier.IsEnabled
+        if (notifier is not { IsEnabled: true }
             || !long.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), out var usec) || usec <= 0)
         {
             return;
