@@ -438,6 +438,12 @@ public static class CrashPlanner
             findings.Add(new(FindingSeverity.Error, "kexec-load-limit-reached", "/proc/sys/kernel/kexec_load_limit_panic is 0: no more panic kernel loads are allowed until reboot"));
         }
 
+        if (host.Memory is { } memory && memory.Blocks.Any(b => !b.IsOnline))
+        {
+            var offline = memory.Blocks.Where(b => !b.IsOnline).ToList();
+            findings.Add(new(FindingSeverity.Info, "offline-memory-blocks", $"{offline.Count} memory block(s) of {FormatSize(memory.BlockSizeBytes)} are offline (memory{offline[0].Index}...): their System RAM is planned as the kernel plans it, onlining them does not change the header"));
+        }
+
         if (host.Memory?.CrashHotplug is true || host.Cpus.CrashHotplug is true)
         {
             findings.Add(new(FindingSeverity.Info, "crash-hotplug", "the kernel updates the loaded header itself on memory/CPU hotplug: reload only for kernel, initrd or command line changes"));

@@ -212,6 +212,18 @@ public class CrashPlannerTests
     }
 
     [Fact]
+    public void Onlining_hot_added_blocks_does_not_change_the_plan()
+    {
+        var added = CrashPlanner.Plan(Fixtures.Snapshot("qemu-6.1-hotplug-after"), new PlanOptions());
+        var online = CrashPlanner.Plan(Fixtures.Snapshot("qemu-6.1-hotplug-after-online"), new PlanOptions());
+
+        added.Findings.Should().Contain(f => f.Code == "offline-memory-blocks" && f.Message.StartsWith("4 memory block(s) of 128M"));
+        online.Findings.Should().NotContain(f => f.Code == "offline-memory-blocks");
+        online.Fingerprint.Should().Be(added.Fingerprint, "the kernel's header depends on /proc/iomem, not on block state");
+        online.WriteHeader().Should().Equal(added.WriteHeader());
+    }
+
+    [Fact]
     public void Kexec_switches_that_block_loading_are_findings()
     {
         using var scratch = new ScratchHost("qemu-6.1-1g-ck256");
