@@ -34,7 +34,8 @@ public sealed class IomemTree
             CollectRam(root, builder);
         }
 
-        builder.Sort((a, b) => a.Start.CompareTo(b.Start));
+        // Pre-order of a tree whose siblings ascend and whose children lie inside their parent (Parse
+        // checks both) is already in address order.
         return builder.ToImmutable();
     }
 
@@ -52,7 +53,6 @@ public sealed class IomemTree
             }
         }
 
-        builder.Sort((a, b) => a.Start.CompareTo(b.Start));
         return builder.ToImmutable();
     }
 

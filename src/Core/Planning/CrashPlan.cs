@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using Kdumpd.Core.Elf;
 
@@ -111,19 +112,28 @@ public sealed record CrashPlan(
 
     public int WriteHeader(Span<byte> destination)
     {
-        var buffer = new ProgramHeader[ProgramHeaderCount];
-        var i = 0;
-        foreach (var note in Notes)
+        // Rented: at thousands of ranges a fresh array would be one more large-object-heap allocation.
+        var count = ProgramHeaderCount;
+        var buffer = ArrayPool<ProgramHeader>.Shared.Rent(count);
+        try
         {
-            buffer[i++] = ToHeader(note);
-        }
+            var i = 0;
+            foreach (var note in Notes)
+            {
+                buffer[i++] = ToHeader(note);
+            }
 
-        foreach (var load in Loads)
+            foreach (var load in Loads)
+            {
+                buffer[i++] = ToHeader(load);
+            }
+
+            return ElfCoreHeader.Write(destination, Profile.Class, Profile.Machine, buffer.AsSpan(0, count));
+        }
+        finally
         {
-            buffer[i++] = ToHeader(load);
+            ArrayPool<ProgramHeader>.Shared.Return(buffer);
         }
-
-        return ElfCoreHeader.Write(destination, Profile.Class, Profile.Machine, buffer);
     }
 
     private static ProgramHeader ToHeader(PlannedNote note) =>

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Kdumpd.Core.Host;
 
 namespace Kdumpd.Core.Planning;
@@ -60,13 +62,17 @@ public static class CrashPlanner
             findings.Add(new(FindingSeverity.Error, "header-does-not-fit", $"the {FormatSize(header.MemorySize)} header segment does not fit the {FormatSize(reservation.Size)} reservation at {reservation}"));
         }
 
-        var loads = ImmutableArray.CreateBuilder<PlannedLoad>(loadCount + (kernelText is null ? 0 : 1));
+        // One exactly sized array becomes the plan's loads without a copy: at 8192 ranges every extra
+        // copy is a large-object-heap allocation, which costs more than the planning itself.
+        var loads = new PlannedLoad[loadCount + (kernelText is null ? 0 : 1)];
+        var next = 0;
         if (kernelText is { } text)
         {
-            loads.Add(text);
+            loads[next++] = text;
         }
 
-        loads.AddRange(ramLoads.AsSpan(0, loadCount));
+        ramLoads.AsSpan(0, loadCount).CopyTo(loads.AsSpan(next));
+        ArrayPool<PlannedLoad>.Shared.Return(ramLoads);
         var commandLine = options.CaptureCommandLine ?? Loading.CaptureCommandLine.Build(host.CommandLine ?? string.Empty, new Loading.CaptureCommandLineOptions());
         var budget = Budget(reservations, options, header, backup, findings);
         KexecSwitches(host, findings);
@@ -77,7 +83,7 @@ public static class CrashPlanner
             host.KernelRelease,
             reservations,
             notes,
-            loads.MoveToImmutable(),
+            ImmutableCollectionsMarshal.AsImmutableArray(loads),
             backup,
             header,
             budget,
@@ -303,8 +309,9 @@ public static class CrashPlanner
 
     private static PlannedLoad[] RamLoads(ImmutableArray<IomemResource> ram, List<PhysRange> exclusions, BackupRegion? backup, ArchProfile profile, ulong directMapBase, ref int count)
     {
-        // Each exclusion splits a range in two at most, and the backup source adds two cuts.
-        var loads = new PlannedLoad[ram.Length + exclusions.Count + 2];
+        // Each exclusion splits a range in two at most, and the backup source adds two cuts. Scratch only:
+        // rented, returned by the caller.
+        var loads = ArrayPool<PlannedLoad>.Shared.Rent(ram.Length + exclusions.Count + 2);
         var j = 0;
         foreach (var resource in ram)
         {
@@ -357,7 +364,10 @@ public static class CrashPlanner
 
         if (count == loads.Length)
         {
-            Array.Resize(ref loads, loads.Length * 2);
+            var larger = ArrayPool<PlannedLoad>.Shared.Rent(loads.Length * 2);
+            loads.AsSpan(0, count).CopyTo(larger);
+            ArrayPool<PlannedLoad>.Shared.Return(loads);
+            loads = larger;
         }
 
         var vaddr = profile.LowmemLimit is { } limit && piece.End > limit ? ulong.MaxValue : directMapBase + piece.Start;
@@ -436,6 +446,12 @@ public static class CrashPlanner
         if (host.Kexec.LoadLimitPanic is 0)
         {
             findings.Add(new(FindingSeverity.Error, "kexec-load-limit-reached", "/proc/sys/kernel/kexec_load_limit_panic is 0: no more panic kernel loads are allowed until reboot"));
+        }
+
+        if (host.Memory is { } memory && memory.Blocks.Any(b => !b.IsOnline))
+        {
+            var offline = memory.Blocks.Where(b => !b.IsOnline).ToList();
+            findings.Add(new(FindingSeverity.Info, "offline-memory-blocks", $"{offline.Count} memory block(s) of {FormatSize(memory.BlockSizeBytes)} are offline (memory{offline[0].Index}...): their System RAM is planned as the kernel plans it, onlining them does not change the header"));
         }
 
         if (host.Memory?.CrashHotplug is true || host.Cpus.CrashHotplug is true)

@@ -44,6 +44,7 @@ public class ReadelfTests
         seen.Class.Should().Be("ELF32");
         seen.Segments.Should().Equal(plan.ProgramHeaders().Select(h => Expected(h with { VirtualAddress = h.VirtualAddress & uint.MaxValue })));
         plan.Loads.Should().Contain(l => l.VirtualAddress == ulong.MaxValue, "highmem has no direct mapping on i386");
+        PlanCoverage.Check(plan, ElfCoreHeader.Read(plan.WriteHeader(), "i386").ProgramHeaders).IsExact.Should().BeTrue();
     }
 
     [Fact]

@@ -212,6 +212,18 @@ public class CrashPlannerTests
     }
 
     [Fact]
+    public void Onlining_hot_added_blocks_does_not_change_the_plan()
+    {
+        var added = CrashPlanner.Plan(Fixtures.Snapshot("qemu-6.1-hotplug-after"), new PlanOptions());
+        var online = CrashPlanner.Plan(Fixtures.Snapshot("qemu-6.1-hotplug-after-online"), new PlanOptions());
+
+        added.Findings.Should().Contain(f => f.Code == "offline-memory-blocks" && f.Message.StartsWith("4 memory block(s) of 128M"));
+        online.Findings.Should().NotContain(f => f.Code == "offline-memory-blocks");
+        online.Fingerprint.Should().Be(added.Fingerprint, "the kernel's header depends on /proc/iomem, not on block state");
+        online.WriteHeader().Should().Equal(added.WriteHeader());
+    }
+
+    [Fact]
     public void Kexec_switches_that_block_loading_are_findings()
     {
         using var scratch = new ScratchHost("qemu-6.1-1g-ck256");
@@ -241,9 +253,9 @@ public class CrashPlannerTests
         BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(0x206), 0x020f);
         BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(0x260), 0x2a00000);
 
-        CaptureImage.ReadInitSize(image).Should().Be(0x2a00000UL);
-        CaptureImage.FromBytes("vmlinuz", image).MemorySize.Should().Be(0x2a00000UL);
-        CaptureImage.ReadInitSize(new byte[0x1000]).Should().BeNull("not a bzImage");
+        CaptureImageIdentity.ReadInitSize(image).Should().Be(0x2a00000UL);
+        CaptureImageIdentity.FromBytes("vmlinuz", image).MemorySize.Should().Be(0x2a00000UL);
+        CaptureImageIdentity.ReadInitSize(new byte[0x1000]).Should().BeNull("not a bzImage");
     }
 
     private static void WriteKcore(ScratchHost scratch, ulong directMap, ulong textVaddr, ulong textPaddr, ulong textSize)

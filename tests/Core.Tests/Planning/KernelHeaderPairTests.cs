@@ -35,6 +35,7 @@ public class KernelHeaderPairTests
     {
         var (snapshot, plan, kernel) = PlanPair(host, "kernel-header");
         var (kernelText, kernelRam) = SplitKernelText(kernel, plan.Profile);
+        PlanCoverage.Check(plan, kernel.ProgramHeaders).IsExact.Should().BeTrue();
 
         plan.Loads.Where(l => l.Kind != LoadKind.KernelText).Select(l => (l.PhysicalAddress, l.Size))
             .Should().Equal(kernelRam.Select(p => (p.PhysicalAddress, p.MemorySize)));
@@ -104,6 +105,11 @@ public class KernelHeaderPairTests
         planned.Except(promised).Should().Equal((0x100000000UL, 0x20000000UL));
         promised.Except(planned).Should().BeEmpty();
 
+        var coverage = PlanCoverage.Check(after, stale.ProgramHeaders);
+        coverage.IsComplete.Should().BeFalse();
+        coverage.Missing.Should().Equal(new PhysRange(0x100000000, 0x120000000));
+        coverage.Unplanned.Should().BeEmpty();
+
         // Before the hot-add, the same boot's plan is exactly what that stale header promised.
         var before = CrashPlanner.Plan(Fixtures.Snapshot("qemu-6.1-hotplug-before"), new PlanOptions());
         before.Loads.Where(l => l.Kind == LoadKind.Ram).Select(l => (l.PhysicalAddress, l.Size)).Should().Equal(promised);
@@ -128,7 +134,11 @@ public class KernelHeaderPairTests
     private static (List<ProgramHeader> Text, List<ProgramHeader> Ram) SplitKernelText(ElfCoreHeader header, ArchProfile profile)
     {
         var loads = header.ProgramHeaders.Where(p => p.IsLoad).ToList();
-        var textBase = profile.KernelTextMapBase ?? ulong.MaxValue;
+        if (profile.KernelTextMapBase is not { } textBase)
+        {
+            return ([], loads);
+        }
+
         return (loads.Where(p => p.VirtualAddress >= textBase).ToList(), loads.Where(p => p.VirtualAddress < textBase).ToList());
     }
 }

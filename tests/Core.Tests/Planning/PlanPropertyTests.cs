@@ -134,6 +134,28 @@ public class PlanPropertyTests
         }, iter: 50);
     }
 
+    [Fact]
+    public void Coverage_of_a_header_missing_one_load_names_exactly_that_range()
+    {
+        _hosts.Sample(c =>
+        {
+            var plan = CrashPlanner.Plan(c.Snapshot(), c.Options);
+            var headers = plan.ProgramHeaders();
+            PlanCoverage.Check(plan, headers).IsExact.Should().BeTrue();
+
+            var ram = plan.Loads.Where(l => l.Kind != LoadKind.KernelText).ToList();
+            if (ram.Count == 0)
+            {
+                return;
+            }
+
+            var dropped = ram[ram.Count / 2];
+            var coverage = PlanCoverage.Check(plan, headers.Where(h => !(h.IsLoad && h.PhysicalAddress == dropped.PhysicalAddress && h.MemorySize == dropped.Size)));
+            coverage.Missing.Should().Equal(dropped.Range);
+            coverage.Unplanned.Should().BeEmpty();
+        }, iter: 200);
+    }
+
     /// <summary>What each layout leaves out, as docs/plan-layouts.md states it.</summary>
     private static List<PhysRange> ExpectedExclusions(CrashPlan plan)
     {
