@@ -89,6 +89,7 @@ public sealed class PanicKernelService(
                 PlanJson = intent.Plan?.PlanJson,
                 ElfCoreHeader = intent.Plan?.HeaderBytes?.ToArray(),
             });
+            LoadingMetrics.Observe(refused);
             _log.Warning("Refused to load the panic kernel, generation {Generation}: {Error}", refused.Number, e.Message);
             return new ArmResult(refused, null, null, state);
         }
@@ -145,6 +146,7 @@ public sealed class PanicKernelService(
                 LoadBudgetLeft = after.LoadsLeft,
                 ReservationBytes = after.ReservationBytes,
             });
+            LoadingMetrics.Observe(record);
             _log.Information("Unload of the panic kernel, generation {Generation}: {Outcome} {Error}", record.Number, record.Outcome, record.Error);
             return new ArmResult(record, result, null, after);
         }
@@ -230,7 +232,8 @@ public sealed class PanicKernelService(
             LoadBudgetLeft = after.LoadsLeft,
             ReservationBytes = after.ReservationBytes,
         };
-        record = Store.Record(record);
+        record = RecordSafely(record);
+        LoadingMetrics.Observe(record);
         if (record.Outcome == GenerationOutcome.Loaded)
         {
             _log.Information(
@@ -247,15 +250,34 @@ public sealed class PanicKernelService(
 
     private ArmResult Refuse(GenerationRecord record, string error, BudgetVerdict? budget, CrashKernelState state)
     {
-        var stored = Store.Record(record with
+        var stored = RecordSafely(record with
         {
             Outcome = GenerationOutcome.Refused,
             Error = error,
             Detail = budget?.Summary,
             Attempts = 0,
         });
+        LoadingMetrics.Observe(stored);
         _log.Warning("Refused to load the panic kernel, generation {Generation}: {Error}", stored.Number, error);
         return new ArmResult(stored, null, budget, state);
+    }
+
+    /// <summary>
+    /// Records with the number the command line already names; if another kdumpd process took that number
+    /// meanwhile, the attempt is still recorded (under the next number, saying so) rather than lost.
+    /// </summary>
+    private GenerationRecord RecordSafely(GenerationRecord record)
+    {
+        try
+        {
+            return Store.Record(record);
+        }
+        catch (CatalogException e) when (record.Number > 0)
+        {
+            _log.Warning("Generation {Generation} was taken concurrently, recording under the next number: {Error}", record.Number, e.Message);
+            var note = $"the capture command line names generation {record.Number}, which another kdumpd process recorded concurrently";
+            return Store.Record(record with { Number = 0, Detail = record.Detail is null ? note : $"{record.Detail}\n{note}" });
+        }
     }
 
     private async Task<(LoaderResult Result, int Attempts, TimeSpan Elapsed)> RunWithRetries(Func<CancellationToken, Task<LoaderResult>> call, CancellationToken cancellationToken)
