@@ -31,6 +31,13 @@ public sealed class PanicKernelService(
     /// <summary>The kernel's state as the configured loader sees it (the dry-run loader overlays its own).</summary>
     public CrashKernelState ReadState(LoaderKind? loader = null) => loaders.Create(loader ?? Options.Loader).ReadState();
 
+    /// <summary>
+    /// Readiness as /readyz, GET /v1/status and `kdumpd status` serve it, with the state the configured
+    /// loader sees (a dry-run loader's in-memory arming included, marked as simulated).
+    /// </summary>
+    public ReadinessReport Readiness(PlanSummary? plan = null, bool deep = false) =>
+        new ReadinessEvaluator(Host, Store, time, Options.Budget).Evaluate(ReadState(), plan, deep);
+
     /// <summary>Builds the request from configuration + overrides (discovery, capture command line).</summary>
     public LoadRequest Prepare(ArmIntent intent)
     {
