@@ -116,6 +116,27 @@ public sealed class PanicKernelService(
         {
             return await LoadLockedAsync(request, cancellationToken);
         }
+        catch (HostFileException e)
+        {
+            // The kernel's state cannot even be read (a malformed sysfs/procfs file): nothing was called,
+            // and the attempt is still recorded with the file that is wrong.
+            var failed = RecordSafely(new GenerationRecord
+            {
+                StartedAt = time.GetUtcNow(),
+                Triggers = request.TriggerList,
+                OperatorRequested = request.OperatorRequested,
+                PlanFingerprint = request.Plan?.Fingerprint,
+                Loader = request.Loader.Name(),
+                KernelRelease = request.KernelRelease,
+                CommandLine = request.CommandLine,
+                Outcome = GenerationOutcome.Failed,
+                Error = e.Message,
+                Attempts = 0,
+            });
+            LoadingMetrics.Observe(failed);
+            _log.Error("Panic kernel load failed, generation {Generation}: {Error}", failed.Number, e.Message);
+            return new ArmResult(failed, null, null, new CrashKernelState(null, null, null, false));
+        }
         finally
         {
             _one.Release();
@@ -211,14 +232,34 @@ public sealed class PanicKernelService(
         }
 
         var final = request with { CommandLine = commandLine };
-        var (result, attempts, elapsed) = await RunWithRetries(ct => loader.LoadAsync(final, ct), cancellationToken);
-        var after = loader.ReadState();
+        LoaderResult result;
+        int attempts;
+        TimeSpan elapsed;
+        CrashKernelState after;
+        try
+        {
+            (result, attempts, elapsed) = await RunWithRetries(ct => loader.LoadAsync(final, ct), cancellationToken);
+            after = loader.ReadState();
+        }
+        catch (HostFileException e)
+        {
+            // A sysfs/procfs file kdumpd cannot read: record the attempt as failed rather than lose it.
+            var failed = RecordSafely(record with { Outcome = GenerationOutcome.Failed, Error = e.Message, Attempts = 1, ArmedAfter = null });
+            LoadingMetrics.Observe(failed);
+            _log.Error("Panic kernel load failed, generation {Generation}: {Error}", failed.Number, e.Message);
+            return new ArmResult(failed, null, budget, before);
+        }
 
-        // The kernel frees the old image inside the call, before it builds the new one: the host is
-        // unarmed for at most the time of the calls. Nothing was touched when no kernel call was made.
-        double? unarmed = before.Loaded is null && after.Loaded is null
-            ? null
-            : result.KernelCalls == 0 && before.Loaded == true ? 0 : elapsed.TotalMilliseconds;
+        // The kernel frees the old image inside the call, before it builds the new one: after a success the
+        // host was unarmed for at most the time of the calls. When the old image is still there after a
+        // failure (EBUSY, EPERM, kexec-tools giving up before its syscall) or no kernel call was made
+        // (dry run), nothing was unarmed. A host that had nothing loaded was unarmed throughout.
+        double? unarmed = (before.Loaded, after.Loaded) switch
+        {
+            (null, null) => null,
+            (true, true) when result.Failure is not null || result.KernelCalls == 0 => 0,
+            _ => elapsed.TotalMilliseconds,
+        };
         var error = result.Failure?.Message;
         if (result.Failure is not null && before.Loaded == true && after.Loaded == false)
         {

@@ -283,6 +283,38 @@ public sealed class PanicKernelServiceTests : IDisposable
         store.Count().Should().Be(2);
     }
 
+    [Fact]
+    public async Task A_failure_that_kept_the_old_image_records_no_unarmed_time()
+    {
+        var (service, _, _) = Service(0, Errno.EKEYREJECTED);
+        using var _ = service;
+        await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+        _host.Write(KexecSysfs.CrashLoadedPath, "1\n");
+        var (busyService, _, _) = Service(Errno.EPERM);
+        using var __ = busyService;
+
+        var result = await busyService.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        result.Generation.Outcome.Should().Be(GenerationOutcome.Failed);
+        result.Generation.ArmedAfter.Should().BeTrue();
+        result.Generation.UnarmedMs.Should().Be(0);
+        result.LeftUnarmed.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task An_unreadable_sysfs_value_is_a_recorded_failure_not_a_crash()
+    {
+        var (service, _, store) = Service(0);
+        using var _ = service;
+        _host.Write(KexecSysfs.LoadLimitPanicPath, "garbage\n");
+
+        var result = await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        result.Generation.Outcome.Should().Be(GenerationOutcome.Failed);
+        result.Generation.Error.Should().Contain("kexec_load_limit_panic").And.Contain("garbage");
+        store.Count().Should().Be(1);
+    }
+
     /// <summary>Another kdumpd records a generation while this one is inside the kernel call.</summary>
     private sealed class RacingSyscalls(IKexecSyscalls inner, GenerationStore store) : IKexecSyscalls
     {
