@@ -142,8 +142,15 @@ public sealed class ReadinessEvaluator(HostRoot host, GenerationStore store, Tim
 
         if (active?.Kernel is { } kernel && File.Exists(kernel.Path))
         {
-            var verdict = LoadBudget.Check(KernelImageInfo.Read(kernel.Path), active.Initrd?.Size, reservation, null, _budget);
-            return new(ReadinessReport.Reservation, verdict.Fits, verdict.Summary);
+            try
+            {
+                var verdict = LoadBudget.Check(KernelImageInfo.Read(kernel.Path), active.Initrd?.Size, reservation, null, _budget);
+                return new(ReadinessReport.Reservation, verdict.Fits, verdict.Summary);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return new(ReadinessReport.Reservation, false, $"cannot size {kernel.Path} against the reservation: {e.Message}");
+            }
         }
 
         return reservation > 0
