@@ -35,6 +35,10 @@ public sealed record FileFingerprint(string Path, long Size, DateTimeOffset Modi
         {
             return $"{Path} is gone";
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"{Path} cannot be read: {e.Message}";
+        }
 
         if (now.Size != Size)
         {

@@ -24,6 +24,31 @@ public static class HostKernel
             : release;
     }
 
+    public const string StatPath = "/proc/stat";
+
+    /// <summary>When the running kernel booted (/proc/stat btime), or null when the tree has no /proc/stat.</summary>
+    public static DateTimeOffset? BootTime(HostRoot host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var text = host.TryReadText(StatPath);
+        if (text is null)
+        {
+            return null;
+        }
+
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith("btime ", StringComparison.Ordinal))
+            {
+                return long.TryParse(line.AsSpan(6).Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+                    ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+                    : throw new HostFileException(StatPath, host.Resolve(StatPath), $"btime is not a number: '{line}'");
+            }
+        }
+
+        return null;
+    }
+
     public static string CommandLine(HostRoot host)
     {
         ArgumentNullException.ThrowIfNull(host);

@@ -14,8 +14,15 @@ public sealed class KexecLoadLimit(KexecSysfs sysfs)
     /// <summary>Null when a crash kexec call may be made now, else the refusal.</summary>
     public LoadFailure? Authorize(bool operatorRequested, string what)
     {
-        var remaining = Remaining();
-        return Decide(remaining, operatorRequested, what);
+        var state = sysfs.Read();
+        if (state.KexecLoadDisabled)
+        {
+            return new LoadFailure(
+                LoadFailureKind.NotPermitted,
+                $"refusing to {what}: kernel.kexec_load_disabled is 1, the kernel allows no kexec loads or unloads until reboot");
+        }
+
+        return Decide(state.LoadLimitPanic, operatorRequested, what);
     }
 
     public static LoadFailure? Decide(int? remaining, bool operatorRequested, string what)

@@ -31,6 +31,13 @@ public sealed class PanicKernelService(
     /// <summary>The kernel's state as the configured loader sees it (the dry-run loader overlays its own).</summary>
     public CrashKernelState ReadState(LoaderKind? loader = null) => loaders.Create(loader ?? Options.Loader).ReadState();
 
+    /// <summary>
+    /// Readiness as /readyz, GET /v1/status and `kdumpd status` serve it, with the state the configured
+    /// loader sees (a dry-run loader's in-memory arming included, marked as simulated).
+    /// </summary>
+    public ReadinessReport Readiness(PlanSummary? plan = null, bool deep = false) =>
+        new ReadinessEvaluator(Host, Store, time, Options.Budget).Evaluate(ReadState(), plan, deep);
+
     /// <summary>Builds the request from configuration + overrides (discovery, capture command line).</summary>
     public LoadRequest Prepare(ArmIntent intent)
     {
@@ -89,6 +96,7 @@ public sealed class PanicKernelService(
                 PlanJson = intent.Plan?.PlanJson,
                 ElfCoreHeader = intent.Plan?.HeaderBytes?.ToArray(),
             });
+            LoadingMetrics.Observe(refused);
             _log.Warning("Refused to load the panic kernel, generation {Generation}: {Error}", refused.Number, e.Message);
             return new ArmResult(refused, null, null, state);
         }
@@ -107,6 +115,27 @@ public sealed class PanicKernelService(
         try
         {
             return await LoadLockedAsync(request, cancellationToken);
+        }
+        catch (HostFileException e)
+        {
+            // The kernel's state cannot even be read (a malformed sysfs/procfs file): nothing was called,
+            // and the attempt is still recorded with the file that is wrong.
+            var failed = RecordSafely(new GenerationRecord
+            {
+                StartedAt = time.GetUtcNow(),
+                Triggers = request.TriggerList,
+                OperatorRequested = request.OperatorRequested,
+                PlanFingerprint = request.Plan?.Fingerprint,
+                Loader = request.Loader.Name(),
+                KernelRelease = request.KernelRelease,
+                CommandLine = request.CommandLine,
+                Outcome = GenerationOutcome.Failed,
+                Error = e.Message,
+                Attempts = 0,
+            });
+            LoadingMetrics.Observe(failed);
+            _log.Error("Panic kernel load failed, generation {Generation}: {Error}", failed.Number, e.Message);
+            return new ArmResult(failed, null, null, new CrashKernelState(null, null, null, false));
         }
         finally
         {
@@ -145,6 +174,7 @@ public sealed class PanicKernelService(
                 LoadBudgetLeft = after.LoadsLeft,
                 ReservationBytes = after.ReservationBytes,
             });
+            LoadingMetrics.Observe(record);
             _log.Information("Unload of the panic kernel, generation {Generation}: {Outcome} {Error}", record.Number, record.Outcome, record.Error);
             return new ArmResult(record, result, null, after);
         }
@@ -202,14 +232,34 @@ public sealed class PanicKernelService(
         }
 
         var final = request with { CommandLine = commandLine };
-        var (result, attempts, elapsed) = await RunWithRetries(ct => loader.LoadAsync(final, ct), cancellationToken);
-        var after = loader.ReadState();
+        LoaderResult result;
+        int attempts;
+        TimeSpan elapsed;
+        CrashKernelState after;
+        try
+        {
+            (result, attempts, elapsed) = await RunWithRetries(ct => loader.LoadAsync(final, ct), cancellationToken);
+            after = loader.ReadState();
+        }
+        catch (HostFileException e)
+        {
+            // A sysfs/procfs file kdumpd cannot read: record the attempt as failed rather than lose it.
+            var failed = RecordSafely(record with { Outcome = GenerationOutcome.Failed, Error = e.Message, Attempts = 1, ArmedAfter = null });
+            LoadingMetrics.Observe(failed);
+            _log.Error("Panic kernel load failed, generation {Generation}: {Error}", failed.Number, e.Message);
+            return new ArmResult(failed, null, budget, before);
+        }
 
-        // The kernel frees the old image inside the call, before it builds the new one: the host is
-        // unarmed for at most the time of the calls. Nothing was touched when no kernel call was made.
-        double? unarmed = before.Loaded is null && after.Loaded is null
-            ? null
-            : result.KernelCalls == 0 && before.Loaded == true ? 0 : elapsed.TotalMilliseconds;
+        // The kernel frees the old image inside the call, before it builds the new one: after a success the
+        // host was unarmed for at most the time of the calls. When the old image is still there after a
+        // failure (EBUSY, EPERM, kexec-tools giving up before its syscall) or no kernel call was made
+        // (dry run), nothing was unarmed. A host that had nothing loaded was unarmed throughout.
+        double? unarmed = (before.Loaded, after.Loaded) switch
+        {
+            (null, null) => null,
+            (true, true) when result.Failure is not null || result.KernelCalls == 0 => 0,
+            _ => elapsed.TotalMilliseconds,
+        };
         var error = result.Failure?.Message;
         if (result.Failure is not null && before.Loaded == true && after.Loaded == false)
         {
@@ -230,7 +280,8 @@ public sealed class PanicKernelService(
             LoadBudgetLeft = after.LoadsLeft,
             ReservationBytes = after.ReservationBytes,
         };
-        record = Store.Record(record);
+        record = RecordSafely(record);
+        LoadingMetrics.Observe(record);
         if (record.Outcome == GenerationOutcome.Loaded)
         {
             _log.Information(
@@ -247,15 +298,34 @@ public sealed class PanicKernelService(
 
     private ArmResult Refuse(GenerationRecord record, string error, BudgetVerdict? budget, CrashKernelState state)
     {
-        var stored = Store.Record(record with
+        var stored = RecordSafely(record with
         {
             Outcome = GenerationOutcome.Refused,
             Error = error,
             Detail = budget?.Summary,
             Attempts = 0,
         });
+        LoadingMetrics.Observe(stored);
         _log.Warning("Refused to load the panic kernel, generation {Generation}: {Error}", stored.Number, error);
         return new ArmResult(stored, null, budget, state);
+    }
+
+    /// <summary>
+    /// Records with the number the command line already names; if another kdumpd process took that number
+    /// meanwhile, the attempt is still recorded (under the next number, saying so) rather than lost.
+    /// </summary>
+    private GenerationRecord RecordSafely(GenerationRecord record)
+    {
+        try
+        {
+            return Store.Record(record);
+        }
+        catch (CatalogException e) when (record.Number > 0)
+        {
+            _log.Warning("Generation {Generation} was taken concurrently, recording under the next number: {Error}", record.Number, e.Message);
+            var note = $"the capture command line names generation {record.Number}, which another kdumpd process recorded concurrently";
+            return Store.Record(record with { Number = 0, Detail = record.Detail is null ? note : $"{record.Detail}\n{note}" });
+        }
     }
 
     private async Task<(LoaderResult Result, int Attempts, TimeSpan Elapsed)> RunWithRetries(Func<CancellationToken, Task<LoaderResult>> call, CancellationToken cancellationToken)

@@ -36,10 +36,18 @@ public sealed class ReadinessEvaluator(HostRoot host, GenerationStore store, Tim
             active = null;
         }
 
+        // A load from before this boot cannot be what the kernel holds now: a reboot empties the reservation.
+        GenerationRecord? beforeBoot = null;
+        if (active is not null && HostKernel.BootTime(host) is { } booted && active.StartedAt < booted)
+        {
+            beforeBoot = active;
+            active = null;
+        }
+
         var checks = new List<ReadinessCheck>
         {
             LoadedCheck(state),
-            GenerationCheck(state, active, loaded, latest),
+            GenerationCheck(state, active, loaded, latest, beforeBoot),
             ReleaseCheck(active, running),
             FilesCheck(active, deep),
             ReservationCheck(state, active, plan),
@@ -59,11 +67,18 @@ public sealed class ReadinessEvaluator(HostRoot host, GenerationStore store, Tim
         };
     }
 
-    private ReadinessCheck GenerationCheck(CrashKernelState state, GenerationRecord? active, GenerationRecord? loaded, GenerationRecord? latest)
+    private ReadinessCheck GenerationCheck(CrashKernelState state, GenerationRecord? active, GenerationRecord? loaded, GenerationRecord? latest, GenerationRecord? beforeBoot)
     {
         if (active is not null)
         {
             return new(ReadinessReport.Generation, true, $"generation {active.Number} loaded at {active.StartedAt:O} by {active.Loader} ({active.Interface})");
+        }
+
+        if (beforeBoot is not null)
+        {
+            return new(ReadinessReport.Generation, false, state.IsLoaded
+                ? $"generation {beforeBoot.Number} was loaded before this boot; the panic kernel loaded now is not kdumpd's"
+                : $"generation {beforeBoot.Number} was loaded before this boot; nothing has been loaded since");
         }
 
         if (loaded is not null && latest is not null)
@@ -127,8 +142,15 @@ public sealed class ReadinessEvaluator(HostRoot host, GenerationStore store, Tim
 
         if (active?.Kernel is { } kernel && File.Exists(kernel.Path))
         {
-            var verdict = LoadBudget.Check(KernelImageInfo.Read(kernel.Path), active.Initrd?.Size, reservation, null, _budget);
-            return new(ReadinessReport.Reservation, verdict.Fits, verdict.Summary);
+            try
+            {
+                var verdict = LoadBudget.Check(KernelImageInfo.Read(kernel.Path), active.Initrd?.Size, reservation, null, _budget);
+                return new(ReadinessReport.Reservation, verdict.Fits, verdict.Summary);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return new(ReadinessReport.Reservation, false, $"cannot size {kernel.Path} against the reservation: {e.Message}");
+            }
         }
 
         return reservation > 0

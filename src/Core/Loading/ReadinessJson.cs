@@ -31,6 +31,13 @@ public static class ReadinessJson
         WriteNullable(writer, "running_release", report.RunningRelease);
         writer.WritePropertyName("kexec");
         WriteState(writer, report.State);
+        writer.WriteStartArray("problems");
+        foreach (var problem in report.Problems)
+        {
+            writer.WriteStringValue(problem);
+        }
+
+        writer.WriteEndArray();
         writer.WritePropertyName("checks");
         writer.WriteStartArray();
         foreach (var check in report.Checks)

@@ -38,6 +38,15 @@ internal static class CliCommon
         return new PanicKernelService(host, loaders, new GenerationStore(database), options, TimeProvider.System);
     }
 
+    /// <summary>
+    /// A real kexec call acts on this machine's kernel, while a --host-root tree describes another one:
+    /// its kexec_crash_loaded, reservation and load limit would be wrong about what just happened.
+    /// </summary>
+    public static string? RealLoaderNeedsSystemRoot(string hostRoot, LoaderKind loader) =>
+        loader != LoaderKind.DryRun && !new HostRoot(hostRoot).IsSystemRoot
+            ? $"--loader {loader.Name()} acts on this machine's kernel, but --host-root {hostRoot} describes another host; use --loader dry-run with a host tree"
+            : null;
+
     /// <summary>One line on stderr, newlines folded so scripts can grep it.</summary>
     public static int Fail(ParseResult parseResult, string verb, string message)
     {

@@ -27,12 +27,18 @@ public static class LoadCommand
             try
             {
                 var options = new LoadingOptions();
+                var kind = parseResult.GetValue(loader) is { } name ? LoaderKinds.Parse(name) : options.Loader;
+                if (CliCommon.RealLoaderNeedsSystemRoot(parseResult.GetValue(hostRoot)!, kind) is { } problem)
+                {
+                    return CliCommon.Fail(parseResult, "load", problem);
+                }
+
                 using var service = CliCommon.OpenService(parseResult.GetValue(hostRoot)!, parseResult.GetValue(database)!, options);
                 var overrides = new LoadOverrides(
                     parseResult.GetValue(kernel),
                     parseResult.GetValue(initrd),
                     parseResult.GetValue(append),
-                    parseResult.GetValue(loader) is { } name ? LoaderKinds.Parse(name) : null);
+                    kind);
                 var result = await service.ArmAsync(new ArmIntent(["cli: kdumpd load"], OperatorRequested: true, overrides), cancellationToken);
                 var g = result.Generation;
                 if (!result.Succeeded)

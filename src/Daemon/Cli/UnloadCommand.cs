@@ -18,8 +18,13 @@ public static class UnloadCommand
         {
             try
             {
-                using var service = CliCommon.OpenService(parseResult.GetValue(hostRoot)!, parseResult.GetValue(database)!, new LoadingOptions());
                 var kind = parseResult.GetValue(loader) is { } name ? LoaderKinds.Parse(name) : LoaderKind.Auto;
+                if (CliCommon.RealLoaderNeedsSystemRoot(parseResult.GetValue(hostRoot)!, kind) is { } problem)
+                {
+                    return CliCommon.Fail(parseResult, "unload", problem);
+                }
+
+                using var service = CliCommon.OpenService(parseResult.GetValue(hostRoot)!, parseResult.GetValue(database)!, new LoadingOptions());
                 var result = await service.UnloadAsync(new UnloadRequest(kind, OperatorRequested: true, ["cli: kdumpd unload"]), cancellationToken);
                 var g = result.Generation;
                 if (!result.Succeeded)

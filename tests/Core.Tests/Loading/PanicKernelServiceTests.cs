@@ -249,4 +249,79 @@ public sealed class PanicKernelServiceTests : IDisposable
         state.SimulatedBy.Should().Contain("dry-run: armed in memory");
         _host.Read(KexecSysfs.CrashLoadedPath).Should().Be("0");
     }
+
+    [Fact]
+    public async Task Kexec_load_disabled_is_refused_without_calling_the_kernel()
+    {
+        _host.Write(KexecSysfs.LoadDisabledPath, "1\n");
+        var (service, syscalls, _) = Service(0);
+        using var _ = service;
+
+        var result = await service.ArmAsync(Operator, TestContext.Current.CancellationToken);
+
+        syscalls.Calls.Should().BeEmpty();
+        result.Generation.Outcome.Should().Be(GenerationOutcome.Failed);
+        result.Generation.Error.Should().Contain("kexec_load_disabled is 1");
+    }
+
+    [Fact]
+    public async Task A_load_is_never_lost_when_another_process_took_its_generation_number()
+    {
+        var database = new KdumpdDatabase(_host.DatabasePath);
+        database.Migrate();
+        var store = new GenerationStore(database);
+        var racing = new RacingSyscalls(new FakeKexecSyscalls(_host, 0), store);
+        var loaders = new PanicKernelLoaders(new KexecSysfs(_host.Host), racing, new ProcessRunner(), new KexecToolsOptions("/nonexistent/kexec"));
+        using var service = new PanicKernelService(_host.Host, loaders, store, _options, TimeProvider.System);
+
+        var result = await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        result.Generation.Number.Should().Be(2);
+        result.Generation.Outcome.Should().Be(GenerationOutcome.Loaded);
+        result.Generation.CommandLine.Should().EndWith("kdumpd.generation=1");
+        result.Generation.Detail.Should().Contain("names generation 1, which another kdumpd process recorded concurrently");
+        store.Count().Should().Be(2);
+    }
+
+    [Fact]
+    public async Task A_failure_that_kept_the_old_image_records_no_unarmed_time()
+    {
+        var (service, _, _) = Service(0, Errno.EKEYREJECTED);
+        using var _ = service;
+        await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+        _host.Write(KexecSysfs.CrashLoadedPath, "1\n");
+        var (busyService, _, _) = Service(Errno.EPERM);
+        using var __ = busyService;
+
+        var result = await busyService.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        result.Generation.Outcome.Should().Be(GenerationOutcome.Failed);
+        result.Generation.ArmedAfter.Should().BeTrue();
+        result.Generation.UnarmedMs.Should().Be(0);
+        result.LeftUnarmed.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task An_unreadable_sysfs_value_is_a_recorded_failure_not_a_crash()
+    {
+        var (service, _, store) = Service(0);
+        using var _ = service;
+        _host.Write(KexecSysfs.LoadLimitPanicPath, "garbage\n");
+
+        var result = await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        result.Generation.Outcome.Should().Be(GenerationOutcome.Failed);
+        result.Generation.Error.Should().Contain("kexec_load_limit_panic").And.Contain("garbage");
+        store.Count().Should().Be(1);
+    }
+
+    /// <summary>Another kdumpd records a generation while this one is inside the kernel call.</summary>
+    private sealed class RacingSyscalls(IKexecSyscalls inner, GenerationStore store) : IKexecSyscalls
+    {
+        public int KexecFileLoad(int kernelFd, int initrdFd, ReadOnlySpan<byte> commandLine, KexecFileLoadOptions flags)
+        {
+            store.Record(new GenerationRecord { Loader = "dry-run", StartedAt = DateTimeOffset.UtcNow, Outcome = GenerationOutcome.Refused, Error = "other process" });
+            return inner.KexecFileLoad(kernelFd, initrdFd, commandLine, flags);
+        }
+    }
 }

@@ -130,4 +130,31 @@ public sealed class ReadinessEvaluatorTests : IDisposable
         Check(report, "generation").Detail.Should().Contain("not by kdumpd");
         report.Ready.Should().BeFalse();
     }
+
+    [Fact]
+    public async Task A_generation_from_before_this_boot_is_not_the_loaded_panic_kernel()
+    {
+        await _service.ArmAsync(new ArmIntent(["boot"]), TestContext.Current.CancellationToken);
+        var booted = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds();
+        _host.Write("/proc/stat", $"cpu  1 2 3 4\nintr 0\nbtime {booted}\nprocesses 100\n");
+
+        var report = Evaluate();
+
+        report.ActiveGeneration.Should().BeNull();
+        Check(report, "generation").Detail.Should().Be("generation 1 was loaded before this boot; the panic kernel loaded now is not kdumpd's");
+        report.Ready.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task The_json_shape_names_the_problems()
+    {
+        await _service.ArmAsync(new ArmIntent(["boot"]), TestContext.Current.CancellationToken);
+        _host.Write("/proc/sys/kernel/osrelease", "6.1.0-57-amd64\n");
+
+        using var json = System.Text.Json.JsonDocument.Parse(ReadinessJson.Serialize(Evaluate()));
+
+        json.RootElement.GetProperty("ready").GetBoolean().Should().BeFalse();
+        json.RootElement.GetProperty("problems").EnumerateArray().Select(p => p.GetString()).Should().ContainSingle().Which.Should().StartWith("kernel-release: ");
+        json.RootElement.GetProperty("active_generation").GetProperty("command_line").GetString().Should().EndWith("kdumpd.generation=1");
+    }
 }

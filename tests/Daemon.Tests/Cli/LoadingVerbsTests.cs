@@ -125,6 +125,27 @@ public sealed class LoadingVerbsTests : IDisposable
         json.RootElement.GetProperty("kexec").GetProperty("crash_size_bytes").GetInt64().Should().Be(268435456);
     }
 
+    [Fact]
+    public async Task A_real_loader_refuses_a_host_tree_that_is_not_this_machine()
+    {
+        var (exit, _, error) = await Run("load", "--loader", "kexec-file");
+
+        exit.Should().Be(1);
+        error.Should().Contain("--loader kexec-file acts on this machine's kernel").And.Contain("--loader dry-run");
+        File.Exists(_database).Should().BeFalse("nothing was attempted, so nothing is recorded");
+    }
+
+    [Fact]
+    public async Task Unload_with_dry_run_is_recorded_as_a_generation()
+    {
+        (await Run("load", "--loader", "dry-run")).Exit.Should().Be(0);
+
+        var (exit, output, _) = await Run("unload", "--loader", "dry-run");
+
+        exit.Should().Be(0);
+        output.Should().StartWith("unloaded the panic kernel (generation 2, dry-run)");
+    }
+
     private static string FindData()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
