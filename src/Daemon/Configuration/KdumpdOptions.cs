@@ -66,6 +66,7 @@ public sealed class ReloadSettings
 
     public bool WatchUevents { get; set; } = true;
 
+    /// <summary>The kernel log to watch for crash-hotplug failures; empty disables the watcher.</summary>
     public string Kmsg { get; set; } = "/dev/kmsg";
 }
 

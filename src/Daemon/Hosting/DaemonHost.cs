@@ -71,7 +71,7 @@ public static class DaemonHost
             KernelPath = options.Loader.Kernel ?? DefaultImagePath(host, loadingOptions, kernel: true),
             InitrdPath = options.Loader.Initrd ?? DefaultImagePath(host, loadingOptions, kernel: false),
             ConfigPath = context.ConfigPath,
-            KmsgPath = context.Sample ? null : options.Reload.Kmsg,
+            KmsgPath = context.Sample || string.IsNullOrEmpty(options.Reload.Kmsg) ? null : options.Reload.Kmsg,
             Netlink = options.Reload.WatchUevents && !context.Sample,
             ReconcileInterval = TimeSpan.FromSeconds(options.Reload.ReconcileSeconds),
             Coordinator = new ReloadCoordinatorOptions
@@ -105,6 +105,14 @@ public static class DaemonHost
         // The schema is migrated before anything else runs: a database this kdumpd cannot use stops the start.
         database.Migrate();
         var app = builder.Build();
+        var metrics = app.Services.GetRequiredService<KdumpdMetrics>();
+        app.Services.GetRequiredService<ReloadCoordinator>().PassCompleted += pass =>
+        {
+            if (pass.ReloadDuration is { } duration)
+            {
+                metrics.ObserveReload(duration);
+            }
+        };
         app.MapKdumpdApi(options.Api.PublicDocs);
         return app;
     }
