@@ -347,6 +347,34 @@ public sealed class DumpCatalog
     }
 
     /// <summary>
+    /// The daemon's periodic job (and its start-up step): scan, apply retention when a policy is
+    /// given, then hash what has no SHA-256 yet.
+    /// </summary>
+    public async Task<DumpMaintenanceResult> MaintainAsync(RetentionPolicy? retention, CancellationToken cancellationToken = default)
+    {
+        var scan = await ScanAsync(cancellationToken);
+        var deleted = retention is null ? [] : await Task.Run(() => ApplyRetention(retention), cancellationToken);
+        var hashed = await HashPendingAsync(cancellationToken);
+        return new DumpMaintenanceResult(scan, deleted, hashed);
+    }
+
+    /// <summary>
+    /// Opens a dump's vmcore for download (read-only, shared), with its row; the path comes from
+    /// the catalogue, never from the caller.
+    /// </summary>
+    public (DumpRecord Dump, FileStream Vmcore) OpenVmcore(string id)
+    {
+        var record = Get(id) ?? throw new DumpCatalogException(id, DumpCatalogError.NotFound, $"no dump with id {id}");
+        if (record.VmcorePath is null || !File.Exists(record.VmcorePath))
+        {
+            throw new DumpCatalogException(id, DumpCatalogError.NotFound, $"dump {id} has no vmcore file on disk");
+        }
+
+        var stream = new FileStream(record.VmcorePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return (record, stream);
+    }
+
+    /// <summary>
     /// Whether the dump's memory ranges cover a plan's PT_LOAD ranges (physical start, size):
     /// ELF dumps by their PT_LOADs, kdump-compressed dumps by the 1st bitmap; null when unknown.
     /// The answer is stored in covers_plan.

@@ -10,7 +10,7 @@ namespace Kdumpd.Core.Tests.Capture;
 
 public sealed class CaptureTests : IDisposable
 {
-    private static readonly (ulong, ulong)[] Loads = [(0x100000, 0x100000), (0x400000, 0x80000)];
+    private static readonly (ulong, ulong)[] _loads = [(0x100000, 0x100000), (0x400000, 0x80000)];
     private readonly string _root = Directory.CreateTempSubdirectory("kdumpd-capture-").FullName;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -24,8 +24,8 @@ public sealed class CaptureTests : IDisposable
     /// <summary>An ELF vmcore with data in every 3rd page and zeros elsewhere.</summary>
     private string SourceVmcore(long? dataBytes = null)
     {
-        var header = SyntheticDumps.ElfHeader(Loads);
-        var data = new byte[dataBytes ?? (long)Loads.Sum(l => (decimal)l.Item2)];
+        var header = SyntheticDumps.ElfHeader(_loads);
+        var data = new byte[dataBytes ?? (long)_loads.Sum(l => (decimal)l.Item2)];
         for (var page = 0; page < data.Length / 4096; page += 3)
         {
             Random.Shared.NextBytes(data.AsSpan(page * 4096, 4096));
@@ -241,5 +241,29 @@ public sealed class CaptureTests : IDisposable
     private static class DumpTreesText
     {
         public const string Panic = "[   21.793926] Kernel panic - not syncing: sysrq triggered crash\n";
+    }
+}
+
+public sealed class CaptureEnvironmentTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("kdumpd-capenv-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Theory]
+    [InlineData(true, "console=ttyS0 kdumpd.capture irqpoll", true)]
+    [InlineData(true, "console=ttyS0 kdumpd.generation=4", true)]
+    [InlineData(true, "console=ttyS0 irqpoll", false)]
+    [InlineData(false, "kdumpd.capture", false)]
+    public void A_capture_kernel_has_proc_vmcore_and_kdumpds_marker(bool vmcore, string cmdline, bool expected)
+    {
+        Directory.CreateDirectory(Path.Join(_root, "proc"));
+        File.WriteAllText(Path.Join(_root, "proc", "cmdline"), cmdline + "\n");
+        if (vmcore)
+        {
+            File.WriteAllText(Path.Join(_root, "proc", "vmcore"), "");
+        }
+
+        CaptureEnvironment.IsCaptureKernel(new HostRoot(_root)).Should().Be(expected);
     }
 }
