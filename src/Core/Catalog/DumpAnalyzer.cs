@@ -78,6 +78,11 @@ internal static class DumpAnalyzer
             {
                 headerError = $"{vmcore}: {e.Message}";
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A reader bug must not stop the scan of every other dump: record it on this row.
+                headerError = $"{vmcore}: reader failed unexpectedly ({e.GetType().Name}): {e.Message}";
+            }
         }
 
         PanicReport? panic = null;
