@@ -10,14 +10,17 @@ public sealed record BuiltinCopyResult(long SourceBytes, long BytesCopied, long 
 
 /// <summary>
 /// The collector used without makedumpfile: copies an ELF vmcore byte for byte (so `readelf` and
-/// `makedumpfile --dump-dmesg` accept the result) but leaves every all-zero page as a hole of a
-/// sparse file instead of writing it. The ELF layout is unchanged, the file's apparent size is the
+/// `makedumpfile --dump-dmesg` accept the result) but leaves every run of all-zero pages of at
+/// least 64 KiB as a hole of a sparse file instead of writing it. The ELF layout is unchanged, the file's apparent size is the
 /// source's, and only non-zero data takes disk space. Large positional reads and writes keep it at
 /// `cp` speed. On ENOSPC what was written is kept and the result says so.
 /// </summary>
 public static class BuiltinVmcoreWriter
 {
     public const int PageSize = 4096;
+
+    /// <summary>Zero runs shorter than this (64 KiB) are written, not left as holes.</summary>
+    public const int MinHolePages = 16;
 
     public static BuiltinCopyResult Copy(string source, string destination, int bufferBytes, IProgress<CopyProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -58,34 +61,68 @@ public static class BuiltinVmcoreWriter
         }
     }
 
+    /// <summary>
+    /// Writes the chunk at its offset except zero runs of at least <see cref="MinHolePages"/>
+    /// pages, which stay holes. Shorter zero runs are written with their neighbours: one large
+    /// write beats many small ones, and a few zero pages cost little disk.
+    /// </summary>
     private static long WriteNonZeroPages(SafeFileHandle output, ReadOnlySpan<byte> chunk, long offset, ref long zeroPages)
     {
         long written = 0;
-        var runStart = -1;
-        for (var page = 0; page < chunk.Length; page += PageSize)
+        var dataStart = -1;
+        var zeroStart = -1;
+        void Flush(ReadOnlySpan<byte> data, int from, int to)
         {
-            var len = Math.Min(PageSize, chunk.Length - page);
-            var zero = !chunk.Slice(page, len).ContainsAnyExcept((byte)0);
-            if (zero)
+            if (from >= 0 && to > from)
             {
-                zeroPages++;
-                if (runStart >= 0)
-                {
-                    RandomAccess.Write(output, chunk[runStart..page], offset + runStart);
-                    written += page - runStart;
-                    runStart = -1;
-                }
-            }
-            else if (runStart < 0)
-            {
-                runStart = page;
+                RandomAccess.Write(output, data[from..to], offset + from);
+                written += to - from;
             }
         }
 
-        if (runStart >= 0)
+        for (var page = 0; page < chunk.Length; page += PageSize)
         {
-            RandomAccess.Write(output, chunk[runStart..], offset + runStart);
-            written += chunk.Length - runStart;
+            var len = Math.Min(PageSize, chunk.Length - page);
+            if (!chunk.Slice(page, len).ContainsAnyExcept((byte)0))
+            {
+                if (zeroStart < 0)
+                {
+                    zeroStart = page;
+                }
+
+                continue;
+            }
+
+            if (zeroStart >= 0)
+            {
+                if (page - zeroStart >= MinHolePages * PageSize)
+                {
+                    Flush(chunk, dataStart, zeroStart);
+                    zeroPages += (page - zeroStart) / PageSize;
+                    dataStart = page;
+                }
+                else if (dataStart < 0)
+                {
+                    dataStart = zeroStart;
+                }
+
+                zeroStart = -1;
+            }
+
+            if (dataStart < 0)
+            {
+                dataStart = page;
+            }
+        }
+
+        if (zeroStart >= 0 && chunk.Length - zeroStart >= MinHolePages * PageSize)
+        {
+            Flush(chunk, dataStart, zeroStart);
+            zeroPages += (chunk.Length - zeroStart + PageSize - 1) / PageSize;
+        }
+        else
+        {
+            Flush(chunk, dataStart < 0 ? zeroStart : dataStart, chunk.Length);
         }
 
         return written;

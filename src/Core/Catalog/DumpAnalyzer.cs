@@ -31,7 +31,7 @@ internal sealed record DumpFacts(
 internal static class DumpAnalyzer
 {
     /// <summary>
-    /// Sizes and mtimes of every file in the directory: when it is unchanged since the last scan
+    /// Sizes and mtimes of every file in the directory (and the disk space they use): when it is unchanged since the last scan
     /// nothing is re-read (incremental scans).
     /// </summary>
     public static (string Key, long TotalBytes) ScanKey(LocatedDump located)
@@ -44,7 +44,8 @@ internal static class DumpAnalyzer
             {
                 var target = Resolve(f);
                 key.Append(f.Name).Append('|').Append(target.Exists ? target.Length : -1).Append('|').Append(target.LastWriteTimeUtc.Ticks).Append(';');
-                total += target.Exists ? target.Length : 0;
+                // Disk blocks, not apparent size: the built-in writer's vmcores are sparse.
+                total += target.Exists ? SparseFiles.AllocatedBytes(target.FullName) ?? target.Length : 0;
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -77,6 +78,11 @@ internal static class DumpAnalyzer
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 headerError = $"{vmcore}: {e.Message}";
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A reader bug must not stop the scan of every other dump: record it on this row.
+                headerError = $"{vmcore}: reader failed unexpectedly ({e.GetType().Name}): {e.Message}";
             }
         }
 

@@ -243,6 +243,15 @@ public sealed class DumpCatalog
         return new DumpPage(ReadRecords(command), total);
     }
 
+    /// <summary>Every row, for retention (no paging limit).</summary>
+    private List<DumpRecord> All()
+    {
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM dumps ORDER BY coalesce(crash_time, first_seen) DESC, id;";
+        return ReadRecords(command);
+    }
+
     /// <summary>The dump with that id, or null.</summary>
     public DumpRecord? Get(string id)
     {
@@ -265,6 +274,11 @@ public sealed class DumpCatalog
         {
             throw new DumpCatalogException(id, DumpCatalogError.NotOwned,
                 $"dump {id} in {record.Directory} was written by {record.Layout}, not kdumpd: kdumpd does not delete it; remove it by hand if you are sure");
+        }
+
+        if (Directory.Exists(record.Directory) && !File.Exists(Path.Join(record.Directory, DumpLocator.KdumpdMetadata)))
+        {
+            throw new DumpCatalogException(id, DumpCatalogError.NotOwned, $"{record.Directory} no longer holds kdumpd.json: not deleted (rescan, then decide by hand)");
         }
 
         if (!IsUnder(record.Directory))
@@ -298,7 +312,7 @@ public sealed class DumpCatalog
     public IReadOnlyList<DumpRecord> ApplyRetention(RetentionPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        var all = List(new DumpQuery(Limit: 10_000)).Items;
+        var all = All();
         var candidates = all.Where(d => d.Owned && d.Complete && d.Layout == DumpLayout.Kdumpd.ToCatalogName())
             .OrderBy(d => d.CrashTime ?? d.FirstSeen).ThenBy(d => d.Id, StringComparer.Ordinal).ToList();
         var deletable = candidates.Count > 0 ? candidates[..^1] : [];
@@ -344,6 +358,34 @@ public sealed class DumpCatalog
         }
 
         return deleted;
+    }
+
+    /// <summary>
+    /// The daemon's periodic job (and its start-up step): scan, apply retention when a policy is
+    /// given, then hash what has no SHA-256 yet.
+    /// </summary>
+    public async Task<DumpMaintenanceResult> MaintainAsync(RetentionPolicy? retention, CancellationToken cancellationToken = default)
+    {
+        var scan = await ScanAsync(cancellationToken);
+        var deleted = retention is null ? [] : await Task.Run(() => ApplyRetention(retention), cancellationToken);
+        var hashed = await HashPendingAsync(cancellationToken);
+        return new DumpMaintenanceResult(scan, deleted, hashed);
+    }
+
+    /// <summary>
+    /// Opens a dump's vmcore for download (read-only, shared), with its row; the path comes from
+    /// the catalogue, never from the caller.
+    /// </summary>
+    public (DumpRecord Dump, FileStream Vmcore) OpenVmcore(string id)
+    {
+        var record = Get(id) ?? throw new DumpCatalogException(id, DumpCatalogError.NotFound, $"no dump with id {id}");
+        if (record.VmcorePath is null || !File.Exists(record.VmcorePath))
+        {
+            throw new DumpCatalogException(id, DumpCatalogError.NotFound, $"dump {id} has no vmcore file on disk");
+        }
+
+        var stream = new FileStream(record.VmcorePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return (record, stream);
     }
 
     /// <summary>

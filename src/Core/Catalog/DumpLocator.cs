@@ -18,8 +18,8 @@ public static partial class DumpLocator
     /// <summary>The UTC timestamp format of kdumpd's directory names.</summary>
     public const string KdumpdStampFormat = "yyyyMMdd'T'HHmmss'Z'";
 
-    private static readonly string[] FedoraVmcores = [Vmcore, "vmcore.flat", VmcoreIncomplete];
-    private static readonly string[] FedoraDmesgs = ["vmcore-dmesg.txt", "vmcore-dmesg-incomplete.txt"];
+    private static readonly string[] _fedoraVmcores = [Vmcore, "vmcore.flat", VmcoreIncomplete];
+    private static readonly string[] _fedoraDmesgs = ["vmcore-dmesg.txt", "vmcore-dmesg-incomplete.txt"];
 
     public static IReadOnlyList<LocatedDump> Locate(string dumpDir)
     {
@@ -84,8 +84,8 @@ public static partial class DumpLocator
         var suseLike = (Has("README.txt") || Has("dmesg")) && !Has("vmcore-dmesg.txt");
         if (m.Success && !suseLike && (Has(Vmcore) || Has(VmcoreIncomplete) || Has("vmcore.flat") || Has("vmcore-dmesg.txt") || Has("vmcore-dmesg-incomplete.txt")))
         {
-            var vmcore = FedoraVmcores.FirstOrDefault(Has);
-            var dmesg = FedoraDmesgs.FirstOrDefault(Has);
+            var vmcore = _fedoraVmcores.FirstOrDefault(Has);
+            var dmesg = _fedoraDmesgs.FirstOrDefault(Has);
             string? marker = vmcore == VmcoreIncomplete ? VmcoreIncomplete : vmcore is null ? "no vmcore" : null;
             return new LocatedDump(
                 dir.FullName, name, DumpLayout.Fedora, Owned: false,

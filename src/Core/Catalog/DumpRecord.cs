@@ -50,3 +50,6 @@ public readonly record struct PhysicalRange(ulong Start, ulong Size);
 
 /// <summary>Retention limits; null = no limit of that kind.</summary>
 public sealed record RetentionPolicy(int? KeepNewest = null, long? MaxTotalBytes = null, long? MinFreeBytes = null);
+
+/// <summary>What one maintenance pass did.</summary>
+public sealed record DumpMaintenanceResult(DumpScanResult Scan, IReadOnlyList<DumpRecord> Deleted, int Hashed);

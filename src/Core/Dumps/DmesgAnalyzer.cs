@@ -20,7 +20,7 @@ public static partial class DmesgAnalyzer
     public const int MaxBytes = 16 << 20;
     public const int MaxTraceLines = 64;
 
-    private static readonly string[] CauseMarkers =
+    private static readonly string[] _causeMarkers =
     [
         "BUG: ",
         "Oops: ",
@@ -52,13 +52,13 @@ public static partial class DmesgAnalyzer
         for (var i = 0; i < lines.Length; i++)
         {
             var body = StripPrefix(lines[i]);
-            var marker = Array.FindIndex(CauseMarkers, m => body.StartsWith(m, StringComparison.Ordinal));
+            var marker = Array.FindIndex(_causeMarkers, m => body.StartsWith(m, StringComparison.Ordinal));
             if (marker < 0)
             {
                 continue;
             }
 
-            if (CauseMarkers[marker].StartsWith("Kernel panic", StringComparison.Ordinal))
+            if (_causeMarkers[marker].StartsWith("Kernel panic", StringComparison.Ordinal))
             {
                 panicAt ??= i;
             }

@@ -15,6 +15,9 @@ public sealed class FlattenedView : IDumpSource
     /// <summary>Records kept for reads; beyond this only records starting in the first <see cref="KeptLogicalPrefix"/> bytes are kept.</summary>
     public const int MaxKeptRecords = 1 << 16;
 
+    /// <summary>Absolute bound on kept records (24 bytes each): a hostile file of empty records cannot grow the table past it.</summary>
+    public const int MaxKeptPrefixRecords = 1 << 20;
+
     /// <summary>Headers, sub-header, notes and bitmaps live here for any machine size kdumpd expects.</summary>
     public const long KeptLogicalPrefix = 1L << 30;
 
@@ -125,7 +128,7 @@ public sealed class FlattenedView : IDumpSource
                 break;
             }
 
-            if (records.Count < MaxKeptRecords || offset < KeptLogicalPrefix)
+            if (records.Count < MaxKeptRecords || (offset < KeptLogicalPrefix && records.Count < MaxKeptPrefixRecords))
             {
                 records.Add(new FlatRecord(offset, size, pos + 16));
             }

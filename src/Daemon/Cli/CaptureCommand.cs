@@ -66,7 +66,7 @@ public static class CaptureCommand
                 else
                 {
                     var capture = await new DumpCapture(runner, HostRoot.System, log).RunAsync(options, cancellationToken);
-                    Console.Out.WriteLine(capture.Directory);
+                    result.InvocationConfiguration.Output.WriteLine(capture.Directory);
                     code = capture.Complete ? ExitCodes.Ok : ExitCodes.Error;
                 }
             }

@@ -26,14 +26,14 @@ public static class DumpsListCommand
                 var catalog = options.OpenCatalog(result);
                 catalog.Scan();
                 var page = catalog.List(new DumpQuery(result.GetValue(since), result.GetValue(kernel), result.GetValue(incomplete) ? false : null, 0, 10_000));
-                Console.Out.Write(options.Json(result)
+                result.InvocationConfiguration.Output.Write(options.Json(result)
                     ? JsonSerializer.Serialize(page.Items, DumpsOutput.Json) + "\n"
                     : page.Items.Count == 0 ? $"No dumps in {catalog.DumpDirectory}.\n" : DumpsOutput.Table(page.Items));
                 return ExitCodes.Ok;
             }
             catch (Exception e) when (e is CatalogException or SqliteException or IOException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"kdumpd dumps list: {e.Message}");
+                result.InvocationConfiguration.Error.WriteLine($"kdumpd dumps list: {e.Message}");
                 return ExitCodes.Error;
             }
         });

@@ -9,7 +9,7 @@ namespace Kdumpd.Daemon.Cli;
 /// <summary>Text and JSON renderings of catalogue rows for the `dumps` verbs.</summary>
 public static class DumpsOutput
 {
-    private static readonly string[] Headings = ["ID", "CRASH TIME", "KERNEL", "FORMAT", "SIZE", "STATE", "PANIC"];
+    private static readonly string[] _headings = ["ID", "CRASH TIME", "KERNEL", "FORMAT", "SIZE", "STATE", "PANIC"];
 
     public static JsonSerializerOptions Json { get; } = new()
     {
@@ -21,7 +21,7 @@ public static class DumpsOutput
     /// <summary>A compact table like `coredumpctl list`.</summary>
     public static string Table(IReadOnlyList<DumpRecord> dumps)
     {
-        var rows = new List<string[]> { Headings };
+        var rows = new List<string[]> { _headings };
         rows.AddRange(dumps.Select(d => new[]
         {
             d.Id,

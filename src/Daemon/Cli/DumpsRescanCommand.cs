@@ -22,14 +22,14 @@ public static class DumpsRescanCommand
                 var catalog = options.OpenCatalog(result);
                 var scan = await catalog.ScanAsync(cancellationToken);
                 var hashed = result.GetValue(noHash) ? 0 : await catalog.HashPendingAsync(cancellationToken);
-                Console.Out.Write(options.Json(result)
+                result.InvocationConfiguration.Output.Write(options.Json(result)
                     ? JsonSerializer.Serialize(new { scan.Found, scan.Added, scan.Updated, scan.Unchanged, scan.Removed, scan.Unreadable, Hashed = hashed }, DumpsOutput.Json) + "\n"
                     : $"{catalog.DumpDirectory}: {scan.Found} dumps ({scan.Added} added, {scan.Updated} updated, {scan.Unchanged} unchanged, {scan.Removed} removed, {scan.Unreadable} unreadable), {hashed} hashed\n");
                 return ExitCodes.Ok;
             }
             catch (Exception e) when (e is CatalogException or SqliteException or IOException or UnauthorizedAccessException)
             {
-                await Console.Error.WriteLineAsync($"kdumpd dumps rescan: {e.Message}");
+                await result.InvocationConfiguration.Error.WriteLineAsync($"kdumpd dumps rescan: {e.Message}");
                 return ExitCodes.Error;
             }
         });

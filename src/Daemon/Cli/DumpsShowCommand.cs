@@ -28,7 +28,7 @@ public static class DumpsShowCommand
                     var matches = catalog.List(new DumpQuery(Limit: 10_000)).Items.Where(d => d.Id.StartsWith(wanted, StringComparison.Ordinal)).ToList();
                     if (matches.Count > 1)
                     {
-                        Console.Error.WriteLine($"kdumpd dumps show: {wanted} matches {matches.Count} dumps; give more of the id");
+                        result.InvocationConfiguration.Error.WriteLine($"kdumpd dumps show: {wanted} matches {matches.Count} dumps; give more of the id");
                         return ExitCodes.Usage;
                     }
 
@@ -37,16 +37,16 @@ public static class DumpsShowCommand
 
                 if (record is null)
                 {
-                    Console.Error.WriteLine($"kdumpd dumps show: no dump with id {wanted} in {catalog.DumpDirectory} (see `kdumpd dumps list`)");
+                    result.InvocationConfiguration.Error.WriteLine($"kdumpd dumps show: no dump with id {wanted} in {catalog.DumpDirectory} (see `kdumpd dumps list`)");
                     return ExitCodes.Error;
                 }
 
-                Console.Out.Write(options.Json(result) ? JsonSerializer.Serialize(record, DumpsOutput.Json) + "\n" : DumpsOutput.Details(record));
+                result.InvocationConfiguration.Output.Write(options.Json(result) ? JsonSerializer.Serialize(record, DumpsOutput.Json) + "\n" : DumpsOutput.Details(record));
                 return ExitCodes.Ok;
             }
             catch (Exception e) when (e is CatalogException or SqliteException or IOException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"kdumpd dumps show: {e.Message}");
+                result.InvocationConfiguration.Error.WriteLine($"kdumpd dumps show: {e.Message}");
                 return ExitCodes.Error;
             }
         });

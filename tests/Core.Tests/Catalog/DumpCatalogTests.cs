@@ -266,3 +266,44 @@ public sealed class DumpCatalogTests : IDisposable
         }
     }
 }
+
+public sealed class DumpMaintenanceTests : IDisposable
+{
+    private readonly DumpTrees _trees = new();
+    private readonly string _db = Path.Join(Path.GetTempPath(), $"kdumpd-maint-{Guid.NewGuid():N}.db");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _trees.Dispose();
+        foreach (var f in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(_db) + "*"))
+        {
+            File.Delete(f);
+        }
+    }
+
+    [Fact]
+    public async Task Maintenance_scans_applies_retention_hashes_and_serves_downloads()
+    {
+        for (var i = 1; i <= 3; i++)
+        {
+            var dir = _trees.Dir($"2026112{i}T100000Z-db1");
+            DumpTrees.Bytes(dir, "vmcore", SyntheticDumps.Kdump(crashTime: SyntheticDumps.CrashTime - ((10 - i) * 86400)));
+            DumpTrees.Text(dir, "kdumpd.json", """{"complete":true}""");
+        }
+
+        var catalog = DumpCatalog.Open(_db, _trees.Root);
+
+        var result = await catalog.MaintainAsync(new RetentionPolicy(KeepNewest: 2), TestContext.Current.CancellationToken);
+
+        result.Scan.Added.Should().Be(3);
+        result.Deleted.Select(d => Path.GetFileName(d.Directory)).Should().Equal("20261121T100000Z-db1");
+        result.Hashed.Should().Be(2);
+        var newest = catalog.List(new DumpQuery()).Items[0];
+        var (dump, stream) = catalog.OpenVmcore(newest.Id);
+        await using (stream)
+        {
+            Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, TestContext.Current.CancellationToken)).Should().Be(dump.Sha256);
+        }
+    }
+}

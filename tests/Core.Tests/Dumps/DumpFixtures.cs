@@ -7,11 +7,11 @@ namespace Kdumpd.Core.Tests.Dumps;
 /// </summary>
 internal static class DumpFixtures
 {
-    private static readonly Lazy<string?> Root = new(Find);
+    private static readonly Lazy<string?> _root = new(Find);
 
     public static string Dir(string variant)
     {
-        var root = Root.Value;
+        var root = _root.Value;
         if (root is null)
         {
             Assert.Skip("real dump fixtures not found: set KDUMPD_FIXTURES or clone shared/ beside the repository");

@@ -10,8 +10,8 @@ namespace Kdumpd.Core.Tests.Dumps;
 /// </summary>
 public static class DumpMutations
 {
-    private static readonly byte[] InterestingBytes = [0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff];
-    private static readonly ulong[] InterestingWords = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0x7fffffffffffffff, 0x8000000000000000, ulong.MaxValue, 4096, 0x100000000];
+    private static readonly byte[] _interestingBytes = [0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff];
+    private static readonly ulong[] _interestingWords = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0x7fffffffffffffff, 0x8000000000000000, ulong.MaxValue, 4096, 0x100000000];
 
     /// <summary>Seeds: real fixture headers when present, plus synthetic files of every format.</summary>
     public static IReadOnlyList<byte[]> Seeds(string? fixturesDumps)
@@ -62,13 +62,13 @@ public static class DumpMutations
                     bytes[pos] ^= (byte)(1 << (int)(value % 8));
                     break;
                 case 1:
-                    bytes[pos] = InterestingBytes[value % (ulong)InterestingBytes.Length];
+                    bytes[pos] = _interestingBytes[value % (ulong)_interestingBytes.Length];
                     break;
                 case 2 when pos + 4 <= length:
-                    Write32(bytes.AsSpan(pos), (uint)InterestingWords[value % (ulong)InterestingWords.Length], (value & 0x100) != 0);
+                    Write32(bytes.AsSpan(pos), (uint)_interestingWords[value % (ulong)_interestingWords.Length], (value & 0x100) != 0);
                     break;
                 case 3 when pos + 8 <= length:
-                    Write64(bytes.AsSpan(pos), InterestingWords[value % (ulong)InterestingWords.Length], (value & 0x100) != 0);
+                    Write64(bytes.AsSpan(pos), _interestingWords[value % (ulong)_interestingWords.Length], (value & 0x100) != 0);
                     break;
                 case 4:
                     length = pos;

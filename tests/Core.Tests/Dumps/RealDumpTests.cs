@@ -9,7 +9,7 @@ namespace Kdumpd.Core.Tests.Dumps;
 public sealed class RealDumpTests
 {
     // readelf-notes-vmcore.txt: CRASHTIME=1795550286 in the VMCOREINFO of qemu-6.1-variants.
-    private static readonly DateTimeOffset VariantsCrash = DateTimeOffset.FromUnixTimeSeconds(1795550286);
+    private static readonly DateTimeOffset _variantsCrash = DateTimeOffset.FromUnixTimeSeconds(1795550286);
 
     [Theory]
     [InlineData("qemu-6.1-variants", "dump-lzo.kdump", "KdumpCompressed", "Lzo")]
@@ -36,7 +36,7 @@ public sealed class RealDumpTests
         info.Kdump.MaxMapnr.Should().Be(0x3ffe0, "1 GiB guest: PFNs up to the last PT_LOAD end 0x3ffe0000");
         if (variant == "qemu-6.1-variants")
         {
-            info.CrashTime.Should().Be(VariantsCrash);
+            info.CrashTime.Should().Be(_variantsCrash);
         }
         else
         {
@@ -76,7 +76,7 @@ public sealed class RealDumpTests
         elf.Truncated.Should().BeTrue("the fixture holds the first 8 KiB only");
         if (variant == "qemu-6.1-variants")
         {
-            elf.Notes.VmcoreInfo.CrashTime.Should().Be(VariantsCrash);
+            elf.Notes.VmcoreInfo.CrashTime.Should().Be(_variantsCrash);
             elf.Notes.VmcoreInfo.KernelOffset.Should().Be(0x1f400000, "readelf-notes-vmcore.txt: KERNELOFFSET=1f400000");
         }
     }

@@ -4,7 +4,7 @@ namespace Kdumpd.Core.Tests.Dumps;
 
 public sealed class SyntheticFormatTests
 {
-    private static readonly (ulong, ulong)[] TwoLoads = [(0x100000, 0x10000), (0x200000, 0x8000)];
+    private static readonly (ulong, ulong)[] _twoLoads = [(0x100000, 0x10000), (0x200000, 0x8000)];
 
     private static DumpHeaderInfo Probe(byte[] bytes) => DumpProbe.Probe(new MemoryDumpSource("test.dump", bytes));
 
@@ -17,14 +17,14 @@ public sealed class SyntheticFormatTests
     [InlineData(false, true)]
     public void Elf_vmcores_of_both_classes_and_byte_orders_are_read(bool is64, bool bigEndian)
     {
-        var bytes = WithData(SyntheticDumps.ElfHeader(TwoLoads, cpus: 3, is64: is64, bigEndian: bigEndian), 0x18000);
+        var bytes = WithData(SyntheticDumps.ElfHeader(_twoLoads, cpus: 3, is64: is64, bigEndian: bigEndian), 0x18000);
 
         var info = Probe(bytes);
 
         info.Format.Should().Be(DumpFormat.Elf);
         info.Elf!.Is64Bit.Should().Be(is64);
         info.Elf.BigEndian.Should().Be(bigEndian);
-        info.Loads.Select(l => (l.PhysicalAddress, l.MemorySize)).Should().Equal(TwoLoads);
+        info.Loads.Select(l => (l.PhysicalAddress, l.MemorySize)).Should().Equal(_twoLoads);
         info.CpuCount.Should().Be(3);
         info.KernelRelease.Should().Be(SyntheticDumps.Release);
         info.CrashTime.Should().Be(DateTimeOffset.FromUnixTimeSeconds(SyntheticDumps.CrashTime));
@@ -36,7 +36,7 @@ public sealed class SyntheticFormatTests
     [Fact]
     public void Elf_incomplete_flag_from_makedumpfile_E_marks_the_dump_incomplete()
     {
-        var info = Probe(WithData(SyntheticDumps.ElfHeader(TwoLoads, flags: 1), 0x18000));
+        var info = Probe(WithData(SyntheticDumps.ElfHeader(_twoLoads, flags: 1), 0x18000));
 
         info.Incomplete.Should().BeTrue();
         info.IncompleteReason.Should().Contain("DUMP_ELF_INCOMPLETE");
@@ -45,7 +45,7 @@ public sealed class SyntheticFormatTests
     [Fact]
     public void Elf_cut_before_its_last_load_is_incomplete()
     {
-        var info = Probe(WithData(SyntheticDumps.ElfHeader(TwoLoads), 0x17000));
+        var info = Probe(WithData(SyntheticDumps.ElfHeader(_twoLoads), 0x17000));
 
         info.Incomplete.Should().BeTrue();
         info.IncompleteReason.Should().Contain("truncated");
@@ -157,7 +157,7 @@ public sealed class SyntheticFormatTests
     [Fact]
     public void Flattened_elf_is_read_through_its_records()
     {
-        var plain = WithData(SyntheticDumps.ElfHeader(TwoLoads), 0x18000);
+        var plain = WithData(SyntheticDumps.ElfHeader(_twoLoads), 0x18000);
 
         var info = Probe(SyntheticDumps.Flatten(plain));
 
@@ -199,7 +199,7 @@ public sealed class SyntheticFormatTests
     [Fact]
     public void Elf_with_a_huge_program_header_count_is_refused_without_allocating_it()
     {
-        var bytes = WithData(SyntheticDumps.ElfHeader(TwoLoads), 0x18000);
+        var bytes = WithData(SyntheticDumps.ElfHeader(_twoLoads), 0x18000);
         bytes[56] = 0xfe;
         bytes[57] = 0xff;
 

@@ -33,7 +33,7 @@ public static class M0002Dumps
             header_error        TEXT,                     -- typed reader error, file and offset
             build_id            TEXT,                     -- VMCOREINFO BUILD-ID (debuginfod key)
             call_trace          TEXT,                     -- JSON array of the frames after the panic line
-            total_bytes         INTEGER,                  -- all files of the directory (retention budget)
+            total_bytes         INTEGER,                  -- disk space of all files of the directory (retention budget)
             scan_key            TEXT,                     -- sizes+mtimes of the files read: unchanged => not re-read
             first_seen          TEXT    NOT NULL,
             last_scanned        TEXT    NOT NULL
