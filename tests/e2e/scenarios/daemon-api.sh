@@ -7,7 +7,8 @@
 CFG=/kdump-out/kdumpd.json
 run_args() { echo --config "$CFG" --host-root / --dump-dir /kdump-out/crash --urls "$API"; }
 guest_first() {
-    echo '{}' > "$CFG"
+    # This host's /boot has no 6.1 kernel: name the capture kernel and initrd explicitly.
+    printf '{ "Loader": { "Kernel": "%s", "Initrd": "%s" } }\n' "$KERNEL" "$INITRD" > "$CFG"
     kd_must token-download token new --role download --name e2e-download --config "$CFG"
     token_of "$OUT/logs/token-download.out" > "$OUT/token.download"
     [ -s "$OUT/token.download" ] && [ -n "$(cat "$OUT/token.download")" ] || fail "kdumpd token new printed no token: $(why token-download)"

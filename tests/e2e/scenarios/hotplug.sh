@@ -20,7 +20,7 @@ guest_first() {
         [ "$(crash_loaded)" = 1 ] || fail "kexec -s -p returned 0 but kexec_crash_loaded=$(crash_loaded)"
         hot_add_memory
     else
-        echo '{}' > "$OUT/kdumpd.json"
+        printf '{ "Loader": { "Kernel": "%s", "Initrd": "%s" } }\n' "$KERNEL" "$INITRD" > "$OUT/kdumpd.json"
         daemon_start first --config "$OUT/kdumpd.json" --host-root / --dump-dir /kdump-out/crash --urls "$API"
         http_wait /readyz 200 120
         [ "$(crash_loaded)" = 1 ] || fail "kdumpd is ready but kexec_crash_loaded=$(crash_loaded)"

@@ -3,7 +3,8 @@
 #   first  : kdumpd load arms the panic kernel; kexec_crash_loaded must read 1; panic
 #   capture: the command line kdumpd built carries kdumpd.capture and acpi_no_memhotplug;
 #            kdumpd capture saves /proc/vmcore into /kdump-out/crash; reboot
-#   post   : kdumpd dumps rescan / list (JSON) into /kdump-out/kdumpd.db
+#   post   : kdumpd dumps rescan / list (JSON); the database lives in the guest (SQLite WAL does not work on 9p)
+#            and is rebuilt from the files in the dump directory, as after any lost database
 #   host   : exactly one complete dump of the right kernel release in the listing;
 #            makedumpfile --dump-dmesg works on the saved vmcore (and readelf -l for the builtin ELF)
 guest_first() {
@@ -25,8 +26,8 @@ guest_capture() {
     reboot_to_post     # unless kdumpd capture already rebooted (its default final action)
 }
 guest_post() {
-    kd_must rescan dumps rescan --dump-dir /kdump-out/crash --database /kdump-out/kdumpd.db --format json
-    kd_must list dumps list --dump-dir /kdump-out/crash --database /kdump-out/kdumpd.db --format json
+    kd_must rescan dumps rescan --dump-dir /kdump-out/crash --database /var/lib/kdumpd/kdumpd.db --format json
+    kd_must list dumps list --dump-dir /kdump-out/crash --database /var/lib/kdumpd/kdumpd.db --format json
     cp "$OUT/logs/list.out" "$OUT/dumps-list.json"
     finish
 }
