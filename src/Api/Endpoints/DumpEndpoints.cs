@@ -34,7 +34,7 @@ public static class DumpEndpoints
             .WithSummary("Catalogued dumps, newest first. Filters: since (ISO 8601), kernel (release), complete; paging: offset, limit.");
 
         v1.MapGet("/dumps/{id}", async Task<IResult> (string id, IKdumpdService service, CancellationToken ct) =>
-                !DumpId.IsValid(id) ? BadId(id)
+                !Core.Catalog.DumpId.LooksValid(id) ? BadId(id)
                 : await service.GetDumpAsync(id, ct) is { } dump ? TypedResults.Ok(dump)
                 : NotFound(id))
             .RequireAuthorization(ApiRoles.Read).WithTags("dumps").WithSummary("One dump's catalogue entry.");
@@ -50,7 +50,7 @@ public static class DumpEndpoints
 
         v1.MapDelete("/dumps/{id}", async Task<IResult> (string id, ClaimsPrincipal user, IKdumpdService service, CancellationToken ct) =>
             {
-                if (!DumpId.IsValid(id))
+                if (!Core.Catalog.DumpId.LooksValid(id))
                 {
                     return BadId(id);
                 }
@@ -66,7 +66,7 @@ public static class DumpEndpoints
 
     private static async Task<IResult> ServeAsync(string id, DumpFileKind kind, HttpContext context, IKdumpdService service, CancellationToken ct)
     {
-        if (!DumpId.IsValid(id))
+        if (!Core.Catalog.DumpId.LooksValid(id))
         {
             return BadId(id);
         }
@@ -84,7 +84,7 @@ public static class DumpEndpoints
 
     private static ProblemHttpResult BadId(string id) => TypedResults.Problem(
         title: "invalid dump id",
-        detail: $"'{id}' is not a dump id (letters, digits, '.', '_', '-'; no path elements)",
+        detail: $"'{id}' is not a dump id (16 lowercase hex digits)",
         statusCode: StatusCodes.Status400BadRequest);
 
     private static ProblemHttpResult NotFound(string id) => TypedResults.Problem(

@@ -19,6 +19,7 @@ public static class CliRoot
         PlanCommand.Create(),
         LoadCommand.Create(),
         UnloadCommand.Create(),
+        ReloadCommand.Create(),
         StatusCommand.Create(),
         DumpsCommand.Create(),
         CaptureCommand.Create(),
