@@ -49,12 +49,68 @@ public static class DumpProbe
         }
 
         var whole = WholeFileCompression(start);
+        if (whole == DumpCompression.Gzip)
+        {
+            return FromGzipPrefix(source);
+        }
+
         if (whole != DumpCompression.Unknown)
         {
             return new DumpHeaderInfo(DumpFormat.WholeFileCompressed, whole, null, null, null, null, null, false, null, null, null, null, [], null, null);
         }
 
         throw new InvalidDumpException(source.Name, 0, got == 0 ? "empty file" : "unrecognised signature: not ELF, KDUMP, DISKDUMP or makedumpfile flattened");
+    }
+
+    /// <summary>Decompressed bytes read from a gzip'd dump to find its header: bounded, so a gzip bomb costs nothing.</summary>
+    public const int GzipPrefixBytes = 8 << 20;
+
+    /// <summary>
+    /// Debian's `dump.    /// Debian's `dump.&lt;stamp&gt;.gz`: the headerlt;stamp    /// Debian's `dump.&lt;stamp&gt;.gz`: the headergt;.gz`: the header is read from the first <see cref="GzipPrefixBytes"/>
+    /// decompressed bytes. Completeness cannot be judged without decompressing everything, so
+    /// only the header's own INCOMPLETE flags count; the format says what is inside.
+    /// </summary>
+    private static DumpHeaderInfo FromGzipPrefix(IDumpSource source)
+    {
+        var prefix = new byte[GzipPrefixBytes];
+        int got;
+        try
+        {
+            using var gzip = new System.IO.Compression.GZipStream(new DumpSourceStream(source), System.IO.Compression.CompressionMode.Decompress);
+            got = gzip.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDumpException(source.Name, 0, $"gzip data is corrupt: {e.Message}", e);
+        }
+
+        var inner = new MemoryDumpSource(source.Name + " (gunzipped prefix)", prefix.AsMemory(0, got));
+        Span<byte> head = stackalloc byte[16];
+        head = head[..inner.ReadAtMost(0, head)];
+        DumpHeaderInfo info;
+        if (FlattenedView.HasSignature(head))
+        {
+            var view = FlattenedView.Open(inner);
+            Span<byte> sig = stackalloc byte[8];
+            sig = sig[..view.ReadAtMost(0, sig)];
+            info = ElfVmcoreReader.HasSignature(sig) ? FromElf(view, DumpFormat.FlattenedElf, null, checkTruncation: false)
+                : KdumpCompressedReader.HasSignature(sig) ? FromKdump(view, DumpFormat.FlattenedKdump, null, checkTruncation: false)
+                : throw new InvalidDumpException(source.Name, 0, "gunzipped flattened file holds neither an ELF nor a kdump-compressed header");
+        }
+        else if (ElfVmcoreReader.HasSignature(head))
+        {
+            info = FromElf(inner, DumpFormat.Elf, null, checkTruncation: false);
+        }
+        else if (KdumpCompressedReader.HasSignature(head))
+        {
+            info = FromKdump(inner, null, null, checkTruncation: false);
+        }
+        else
+        {
+            throw new InvalidDumpException(source.Name, 0, "gunzipped data is not a dump (no ELF, KDUMP or makedumpfile signature)");
+        }
+
+        return info with { Compression = DumpCompression.Gzip };
     }
 
     private static DumpCompression WholeFileCompression(ReadOnlySpan<byte> s) => s switch
@@ -67,7 +123,7 @@ public static class DumpProbe
         _ => DumpCompression.Unknown,
     };
 
-    private static DumpHeaderInfo FromElf(IDumpSource source, DumpFormat format, string? truncated)
+    private static DumpHeaderInfo FromElf(IDumpSource source, DumpFormat format, string? truncated, bool checkTruncation = true)
     {
         var elf = ElfVmcoreReader.Read(source);
         var info = elf.Notes.VmcoreInfo;
@@ -80,7 +136,7 @@ public static class DumpProbe
         {
             reason = truncated;
         }
-        else if (elf.Truncated)
+        else if (checkTruncation && elf.Truncated)
         {
             reason = $"file is {elf.FileLength} bytes, its PT_LOADs end at {elf.DataEnd}: truncated";
         }
@@ -91,7 +147,7 @@ public static class DumpProbe
             reason is not null, reason, info?.PageSize, info?.BuildId, info?.KernelOffset, elf.Loads, elf, null);
     }
 
-    private static DumpHeaderInfo FromKdump(IDumpSource source, DumpFormat? flattened, string? truncated)
+    private static DumpHeaderInfo FromKdump(IDumpSource source, DumpFormat? flattened, string? truncated, bool checkTruncation = true)
     {
         var h = KdumpCompressedReader.Read(source);
         var format = flattened ?? (h.IsDiskDump ? DumpFormat.DiskDump : DumpFormat.KdumpCompressed);
@@ -104,7 +160,7 @@ public static class DumpProbe
         {
             reason = truncated;
         }
-        else if (KdumpBitmaps.FindTruncation(source, h) is { } cut)
+        else if (checkTruncation && KdumpBitmaps.FindTruncation(source, h) is { } cut)
         {
             reason = cut;
         }

@@ -93,6 +93,27 @@ public sealed class CaptureTests : IDisposable
     }
 
     [Fact]
+    public async Task Readelf_accepts_the_builtin_writers_sparse_vmcore()
+    {
+        var readelf = new CaptureCommandRunner().Find("readelf");
+        if (readelf is null)
+        {
+            Assert.Skip("readelf (binutils) is not installed");
+        }
+
+        var source = SourceVmcore();
+        var capture = new DumpCapture(new FakeRunner(makedumpfile: false), HostWithCmdline(""));
+        var result = await capture.RunAsync(new CaptureOptions { VmcorePath = source, DumpDirectory = Path.Join(_root, "crash"), Collector = CollectorKind.Builtin }, Ct);
+
+        var outcome = await new CaptureCommandRunner().RunAsync(readelf, ["-W", "-h", "-l", "-n", result.VmcorePath!], Ct);
+
+        outcome.ExitCode.Should().Be(0, outcome.Output);
+        outcome.Output.Should().Contain("CORE (Core file)");
+        outcome.Output.Split('\n').Count(l => l.TrimStart().StartsWith("LOAD", StringComparison.Ordinal)).Should().Be(2);
+        outcome.Output.Should().Contain("VMCOREINFO").And.NotContain("Warning");
+    }
+
+    [Fact]
     public async Task With_makedumpfile_the_capture_runs_it_with_the_configured_arguments_and_for_dmesg()
     {
         var source = SourceVmcore();

@@ -62,6 +62,8 @@ public sealed class DumpCatalogTests : IDisposable
         ByDir(catalog, "202611240930").Format.Should().Be("flattened-kdump");
         ByDir(catalog, "202611220800").Complete.Should().BeFalse();
         ByDir(catalog, "202611210800").Compression.Should().Be("gzip");
+        ByDir(catalog, "202611210800").Format.Should().Be("flattened-kdump");
+        ByDir(catalog, "202611210800").KernelRelease.Should().Be(SyntheticDumps.Release);
         ByDir(catalog, "2026-11-24-08-15").Compression.Should().Be("zstd");
         ByDir(catalog, "2026-11-24-08-15").Complete.Should().BeTrue();
         ByDir(catalog, "2026-11-20-08-15").Complete.Should().BeFalse();

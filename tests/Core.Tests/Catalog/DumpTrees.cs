@@ -74,7 +74,7 @@ internal sealed class DumpTrees : IDisposable
         Bytes(di, "dump-incomplete", SyntheticDumps.Flatten(SyntheticDumps.Kdump(), endMarker: false));
 
         var dz = Dir("202611210800");
-        Bytes(dz, "dump.202611210800.gz", [0x1f, 0x8b, 8, 0, 0, 0, 0, 0]);
+        Bytes(dz, "dump.202611210800.gz", Gzip(SyntheticDumps.Flatten(SyntheticDumps.Kdump())));
 
         var s = Dir("2026-11-24-08-15");
         Bytes(s, "vmcore", SyntheticDumps.Flatten(SyntheticDumps.Kdump(status: 0x20)));
@@ -90,6 +90,17 @@ internal sealed class DumpTrees : IDisposable
         Text(Root, "_usr_bin_python3.12.1000.upload", "");
         Text(Root, "kexec_cmd", "kexec -p ...");
         Text(Dir("lost+found"), "x", "");
+    }
+
+    public static byte[] Gzip(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(bytes);
+        }
+
+        return output.ToArray();
     }
 
     public void Dispose()

@@ -26,6 +26,7 @@ public static class DumpMutations
             SyntheticDumps.Kdump(version: 3, bigEndian: true),
             SyntheticDumps.Flatten(SyntheticDumps.Kdump(), recordSize: 1500),
             SyntheticDumps.Flatten([.. elf, .. new byte[0x6000]], recordSize: 512),
+            Gzip(SyntheticDumps.Flatten(SyntheticDumps.Kdump(), recordSize: 2048)),
         ];
         if (fixturesDumps is not null && Directory.Exists(fixturesDumps))
         {
@@ -118,6 +119,17 @@ public static class DumpMutations
         {
             BinaryPrimitives.WriteUInt64LittleEndian(s, v);
         }
+    }
+
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(bytes);
+        }
+
+        return output.ToArray();
     }
 
     private static byte[] Head(string path, int bytes)

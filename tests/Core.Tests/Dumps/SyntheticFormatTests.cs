@@ -183,8 +183,33 @@ public sealed class SyntheticFormatTests
         Probe([.. flat]).Incomplete.Should().BeTrue();
     }
 
+    [Fact]
+    public void Gzipped_flattened_debian_dump_is_read_from_its_decompressed_prefix()
+    {
+        using var gz = new MemoryStream();
+        using (var z = new System.IO.Compression.GZipStream(gz, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            z.Write(SyntheticDumps.Flatten(SyntheticDumps.Kdump(status: 0x1)));
+        }
+
+        var info = Probe(gz.ToArray());
+
+        info.Format.Should().Be(DumpFormat.FlattenedKdump);
+        info.Compression.Should().Be(DumpCompression.Gzip);
+        info.KernelRelease.Should().Be(SyntheticDumps.Release);
+        info.Incomplete.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Corrupt_gzip_gives_a_typed_error()
+    {
+        var act = () => Probe([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4]);
+
+        act.Should().Throw<InvalidDumpException>();
+    }
+
     [Theory]
-    [InlineData("\u001f\u008b", DumpCompression.Gzip)]
+    [InlineData("\u00fd7zXZ\u0000", DumpCompression.Xz)]
     [InlineData("BZh9", DumpCompression.Bzip2)]
     public void Whole_file_compressed_debian_dumps_are_identified(string magic, DumpCompression expected)
     {
