@@ -1,6 +1,5 @@
 using Kdumpd.Core.Capture;
 using Kdumpd.Core.Host;
-using Kdumpd.Core.Loading;
 using Kdumpd.Daemon.Configuration;
 using CaptureOptions = Kdumpd.Core.Capture.CaptureOptions;
 
@@ -12,11 +11,7 @@ namespace Kdumpd.Daemon.Hosting;
 /// </summary>
 public static class CaptureMode
 {
-    public static bool Detect(HostRoot host) =>
-        host.FileExists("/proc/vmcore")
-        && (host.TryReadText("/proc/cmdline") ?? string.Empty)
-            .Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Any(w => w == CaptureCommandLine.CaptureMarker || w.StartsWith(CaptureCommandLine.CaptureMarker + "=", StringComparison.Ordinal));
+    public static bool Detect(HostRoot host) => CaptureEnvironment.IsCaptureKernel(host);
 
     public static async Task<int> RunAsync(HostRoot host, KdumpdOptions options, Serilog.ILogger log, CancellationToken cancellationToken)
     {
