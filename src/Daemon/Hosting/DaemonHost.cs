@@ -102,6 +102,9 @@ public static class DaemonHost
         builder.Services.AddKdumpdApi(tokens);
         configure?.Invoke(builder);
 
+        // The dump directory must exist before the first crash: the capture kernel writes into it.
+        Directory.CreateDirectory(options.DumpDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
         // The schema is migrated before anything else runs: a database this kdumpd cannot use stops the start.
         database.Migrate();
         var app = builder.Build();
