@@ -11,7 +11,7 @@ namespace Kdumpd.Daemon.Logging;
 /// </summary>
 public sealed class JournaldTextFormatter : ITextFormatter
 {
-    private static readonly JsonValueFormatter ValueFormatter = new(typeTagName: null);
+    private static readonly JsonValueFormatter _valueFormatter = new(typeTagName: null);
 
     public void Format(LogEvent logEvent, TextWriter output)
     {
@@ -33,7 +33,7 @@ public sealed class JournaldTextFormatter : ITextFormatter
                 first = false;
                 JsonValueFormatter.WriteQuotedJsonString(name, output);
                 output.Write(':');
-                ValueFormatter.Format(value, output);
+                _valueFormatter.Format(value, output);
             }
 
             output.Write('}');
