@@ -2,6 +2,7 @@ using System.CommandLine;
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
 using Kdumpd.Core.Loading;
+using Kdumpd.Daemon.Configuration;
 
 namespace Kdumpd.Daemon.Cli;
 
@@ -21,6 +22,32 @@ internal static class CliCommon
         Description = "The kdumpd SQLite database",
         DefaultValueFactory = _ => DefaultDatabase,
     };
+
+    public static Option<string?> ConfigOption() => new("--config")
+    {
+        Description = $"Configuration file (default {KdumpdOptions.DefaultConfigPath} when it exists); the options given here win",
+    };
+
+    /// <summary>
+    /// The verb's settings: the configuration file and KDUMPD__* variables, then the options the
+    /// operator typed (a defaulted option does not override the file).
+    /// </summary>
+    public static KdumpdOptions Settings(ParseResult parseResult, Option<string?> config, Option<string> hostRoot, Option<string> database)
+    {
+        var overrides = new Dictionary<string, string?>();
+        if (parseResult.GetResult(hostRoot) is { Implicit: false })
+        {
+            overrides["HostRoot"] = parseResult.GetValue(hostRoot);
+        }
+
+        if (parseResult.GetResult(database) is { Implicit: false })
+        {
+            overrides["Database"] = parseResult.GetValue(database);
+        }
+
+        var loaded = ConfigLoader.Load(parseResult.GetValue(config), overrides);
+        return loaded.Options ?? throw new ConfigurationException(string.Join("; ", loaded.Errors));
+    }
 
     public static Option<string?> LoaderOption() => new Option<string?>("--loader")
     {

@@ -3,6 +3,9 @@ using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
 using Kdumpd.Core.Loading;
 
+using Kdumpd.Daemon.Configuration;
+using Kdumpd.Daemon.Hosting;
+
 namespace Kdumpd.Daemon.Cli;
 
 /// <summary>`kdumpd load`: arm the host now (an explicit operator request), print the generation.</summary>
@@ -16,9 +19,10 @@ public static class LoadCommand
         var loader = CliCommon.LoaderOption();
         var hostRoot = CliCommon.HostRootOption();
         var database = CliCommon.DatabaseOption();
+        var config = CliCommon.ConfigOption();
         var command = new Command("load", "Load the panic kernel now (one load call replaces any loaded one) and record the generation")
         {
-            kernel, initrd, append, loader, hostRoot, database,
+            kernel, initrd, append, loader, hostRoot, database, config,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -26,14 +30,15 @@ public static class LoadCommand
             var output = parseResult.InvocationConfiguration.Output;
             try
             {
-                var options = new LoadingOptions();
+                var settings = CliCommon.Settings(parseResult, config, hostRoot, database);
+                var options = DaemonHost.LoadingOptionsFrom(settings);
                 var kind = parseResult.GetValue(loader) is { } name ? LoaderKinds.Parse(name) : options.Loader;
-                if (CliCommon.RealLoaderNeedsSystemRoot(parseResult.GetValue(hostRoot)!, kind) is { } problem)
+                if (CliCommon.RealLoaderNeedsSystemRoot(settings.HostRoot, kind) is { } problem)
                 {
                     return CliCommon.Fail(parseResult, "load", problem);
                 }
 
-                using var service = CliCommon.OpenService(parseResult.GetValue(hostRoot)!, parseResult.GetValue(database)!, options);
+                using var service = CliCommon.OpenService(settings.HostRoot, settings.Database, options);
                 var overrides = new LoadOverrides(
                     parseResult.GetValue(kernel),
                     parseResult.GetValue(initrd),
@@ -68,7 +73,7 @@ public static class LoadCommand
 
                 return 0;
             }
-            catch (Exception e) when (e is CatalogException or HostFileException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception e) when (e is ConfigurationException or CatalogException or HostFileException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
             {
                 return CliCommon.Fail(parseResult, "load", e.Message);
             }

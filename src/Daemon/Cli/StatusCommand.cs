@@ -3,6 +3,8 @@ using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
 using Kdumpd.Core.Loading;
 
+using Kdumpd.Daemon.Configuration;
+
 namespace Kdumpd.Daemon.Cli;
 
 /// <summary>`kdumpd status`: armed with the right thing or not, and why. Exit 0 operational, 3 not (like kdumpctl).</summary>
@@ -15,14 +17,16 @@ public static class StatusCommand
         var format = new Option<string>("--format") { Description = "text or json", DefaultValueFactory = _ => "text" }.AcceptOnlyFromAmong("text", "json");
         var hostRoot = CliCommon.HostRootOption();
         var database = CliCommon.DatabaseOption();
-        var command = new Command("status", "Is a panic kernel loaded, is it the right one, and why not ready") { format, hostRoot, database };
+        var config = CliCommon.ConfigOption();
+        var command = new Command("status", "Is a panic kernel loaded, is it the right one, and why not ready") { format, hostRoot, database, config };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
             try
             {
-                var host = new HostRoot(parseResult.GetValue(hostRoot)!);
-                var db = new KdumpdDatabase(parseResult.GetValue(database)!);
+                var settings = CliCommon.Settings(parseResult, config, hostRoot, database);
+                var host = new HostRoot(settings.HostRoot);
+                var db = new KdumpdDatabase(settings.Database);
                 db.Migrate();
                 var evaluator = new ReadinessEvaluator(host, new GenerationStore(db), TimeProvider.System);
                 var report = evaluator.Evaluate(new KexecSysfs(host).Read(), plan: null, deep: true);
@@ -37,7 +41,7 @@ public static class StatusCommand
 
                 return report.Ready ? 0 : NotOperational;
             }
-            catch (Exception e) when (e is CatalogException or HostFileException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception e) when (e is ConfigurationException or CatalogException or HostFileException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
             {
                 return CliCommon.Fail(parseResult, "status", e.Message);
             }

@@ -56,6 +56,32 @@ public sealed class LoadingVerbsTests : IDisposable
     }
 
     [Fact]
+    public async Task Load_takes_the_configuration_file_and_its_options_win_over_it()
+    {
+        var config = Path.Join(_root, "kdumpd.json");
+        File.WriteAllText(config, """{ "Loader": { "Mode": "dry-run", "Append": "loglevel=7" }, "Database": "/nonexistent/ignored.db" }""");
+
+        var (exit, output, error) = await Run("load", "--config", config);
+
+        error.Should().BeEmpty();
+        exit.Should().Be(0, "the file's dry-run loader is used and --database on the command line wins over the file's");
+        output.Should().Contain("with dry-run").And.Contain("loglevel=7 kdumpd.capture=1");
+        File.Exists(_database).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Load_with_a_bad_configuration_names_the_key()
+    {
+        var config = Path.Join(_root, "kdumpd.json");
+        File.WriteAllText(config, """{ "Loader": { "Mode": "kexec" } }""");
+
+        var (exit, _, error) = await Run("load", "--config", config);
+
+        exit.Should().Be(1);
+        error.Should().Contain("Loader:Mode: 'kexec'");
+    }
+
+    [Fact]
     public async Task Status_is_exit_3_and_says_why_when_nothing_is_loaded()
     {
         var (exit, output, _) = await Run("status");
