@@ -7,7 +7,13 @@
 # (/kdump-out in the guest) that carries the config, the scenario and results.
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$E2E_DIR/../.." && pwd)
-WORK=${E2E_WORK:-$REPO/artifacts/e2e-work}
+# The guest sees the host's root, except /tmp, /run and /dev/shm (its own tmpfs): the kernel,
+# initrd and published kdumpd must live elsewhere, wherever the checkout is. /var/tmp is kept
+# between runs, so the kernel package is fetched once.
+WORK=${E2E_WORK:-/var/tmp/kdumpd-e2e}
+case "$(realpath -m "$WORK")/" in
+    /tmp/*|/run/*|/dev/shm/*) echo "E2E_WORK=$WORK is hidden from the guest (its /tmp, /run and /dev/shm are its own): use a path elsewhere" >&2; exit 2 ;;
+esac
 ACCEL=${ACCEL:-tcg}
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
 MODS="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay"

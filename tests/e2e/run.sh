@@ -6,7 +6,8 @@
 #
 # Each scenario prints exactly one line "E2E PASS <name>" or "E2E FAIL <name>: <reason>"
 # (tests/run-all.sh counts them), plus "E2E TIME" lines.  Knobs: E2E_WORK (default
-# artifacts/e2e-work, cached: kernel, initramfs), ACCEL=tcg, QEMU_TIMEOUT=300 (per VM).
+# /var/tmp/kdumpd-e2e, cached: kernel, initramfs; never under /tmp, which the guest cannot see),
+# ACCEL=tcg, QEMU_TIMEOUT=300 (per VM).
 # Needs root (apt-get for missing tools; QEMU reads / for the guest's 9p root).
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
