@@ -169,6 +169,29 @@ public sealed class ApiTests(DaemonFixture daemon)
         (await client.DeleteAsync($"/v1/dumps/{owned}", ct)).StatusCode.Should().Be(HttpStatusCode.Forbidden);
     }
 
+    [Fact]
+    public async Task Whole_file_download_and_head_carry_length_etag_and_accept_ranges()
+    {
+        using var client = daemon.Client(ApiRole.Download);
+        var (owned, _) = await DumpIds(client);
+        var ct = TestContext.Current.CancellationToken;
+
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v1/dumps/{owned}/vmcore"), ct);
+        using var get = await client.GetAsync($"/v1/dumps/{owned}/vmcore", HttpCompletionOption.ResponseHeadersRead, ct);
+
+        foreach (var response in new[] { head, get })
+        {
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+            response.Content.Headers.ContentLength.Should().Be(DaemonFixture.VmcoreBytes);
+            response.Headers.ETag.Should().NotBeNull();
+            response.Headers.AcceptRanges.Should().Contain("bytes");
+            response.Content.Headers.ContentDisposition!.FileNameStar.Should().EndWith("vmcore");
+        }
+
+        (await head.Content.ReadAsByteArrayAsync(ct)).Should().BeEmpty();
+        head.Headers.ETag.Should().Be(get.Headers.ETag);
+    }
+
     [Theory]
     [InlineData("bytes=0-0", 0, 1)]
     [InlineData("bytes=-1", DaemonFixture.VmcoreBytes - 1, 1)]

@@ -32,6 +32,13 @@ public static class FileDownload
         }
 
         context.Response.Headers.CacheControl = "private, no-transform";
+        var request = context.Request.Headers;
+        if (request.Range.Count == 0 && request.IfNoneMatch.Count == 0 && request.IfModifiedSince.Count == 0
+            && request.IfMatch.Count == 0 && request.IfUnmodifiedSince.Count == 0)
+        {
+            return new WholeFileResult(path, contentType, downloadName, etag, info.LastWriteTimeUtc);
+        }
+
         return Results.File(
             path,
             contentType,

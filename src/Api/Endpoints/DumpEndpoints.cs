@@ -39,12 +39,12 @@ public static class DumpEndpoints
                 : NotFound(id))
             .RequireAuthorization(ApiRoles.Read).WithTags("dumps").WithSummary("One dump's catalogue entry.");
 
-        v1.MapGet("/dumps/{id}/vmcore", (string id, HttpContext context, IKdumpdService service, CancellationToken ct) =>
+        v1.MapMethods("/dumps/{id}/vmcore", [HttpMethods.Get, HttpMethods.Head], (string id, HttpContext context, IKdumpdService service, CancellationToken ct) =>
                 ServeAsync(id, DumpFileKind.Vmcore, context, service, ct))
             .RequireAuthorization(ApiRoles.Download).WithTags("dumps")
             .WithSummary("The vmcore file: range requests, ETag/If-None-Match, Repr-Digest once the SHA-256 is known.");
 
-        v1.MapGet("/dumps/{id}/dmesg", (string id, HttpContext context, IKdumpdService service, CancellationToken ct) =>
+        v1.MapMethods("/dumps/{id}/dmesg", [HttpMethods.Get, HttpMethods.Head], (string id, HttpContext context, IKdumpdService service, CancellationToken ct) =>
                 ServeAsync(id, DumpFileKind.Dmesg, context, service, ct))
             .RequireAuthorization(ApiRoles.Download).WithTags("dumps").WithSummary("The crashed kernel's log.");
 

@@ -120,7 +120,9 @@ public sealed class DumpCatalog
         }
 
         var result = new DumpScanResult(located.Count, added, updated, unchanged, removed, unreadable);
-        _log.Information("Scanned {DumpDirectory}: {Found} dumps, {Added} added, {Updated} updated, {Unchanged} unchanged, {Removed} removed, {Unreadable} unreadable",
+        // The daemon rescans every minute: an unchanged directory is not news.
+        var level = result.Added + result.Updated + result.Removed + result.Unreadable > 0 ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Debug;
+        _log.Write(level, "Scanned {DumpDirectory}: {Found} dumps, {Added} added, {Updated} updated, {Unchanged} unchanged, {Removed} removed, {Unreadable} unreadable",
             DumpDirectory, result.Found, result.Added, result.Updated, result.Unchanged, result.Removed, result.Unreadable);
         return result;
     }

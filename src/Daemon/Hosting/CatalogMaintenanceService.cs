@@ -49,13 +49,7 @@ public sealed class CatalogMaintenanceService(
 
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        var scan = await catalog.ScanAsync(cancellationToken);
-        if (scan.Added + scan.Updated + scan.Removed > 0)
-        {
-            log.LogInformation("Dump scan of {DumpDir}: {Found} found, {Added} new, {Updated} changed, {Removed} gone, {Unreadable} unreadable",
-                catalog.DumpDirectory, scan.Found, scan.Added, scan.Updated, scan.Removed, scan.Unreadable);
-        }
-
+        await catalog.ScanAsync(cancellationToken); // logs what changed itself
         EvaluateCoverage();
         var hashed = await catalog.HashPendingAsync(cancellationToken);
         if (hashed > 0)
