@@ -26,8 +26,15 @@ public static class CliRoot
         TokenCommand.Create(),
     };
 
+    /// <summary><c>run</c> is the default verb: <c>kdumpd</c> and <c>kdumpd --config F</c> start the daemon.</summary>
+    public static string[] WithDefaultVerb(string[] args) =>
+        args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("-h" or "-?" or "--help" or "--version"))
+            ? ["run", .. args]
+            : args;
+
     public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
     {
+        args = WithDefaultVerb(args);
         var configuration = new InvocationConfiguration
         {
             Output = output ?? Console.Out,
