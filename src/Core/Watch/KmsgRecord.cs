@@ -52,7 +52,11 @@ public static class CrashHotplugFailureDetector
 
     private static readonly string[] _failureWords = ["inaccurate", "failed", "unable", "> memsz", "error"];
 
-    public static bool IsFailure(in KmsgRecord record) => IsFailure(record.Message, record.Level);
+    /// <summary>LOG_KERN: records the kernel printed. Root can write to /dev/kmsg too, as LOG_USER.</summary>
+    public const int KernelFacility = 0;
+
+    /// <summary>A failure printed by the kernel itself; a "crash hp:" line a process wrote to /dev/kmsg does not count.</summary>
+    public static bool IsFailure(in KmsgRecord record) => record.Facility == KernelFacility && IsFailure(record.Message, record.Level);
 
     public static bool IsFailure(string message, int level)
     {

@@ -50,6 +50,11 @@ public sealed partial class KmsgWatcher : BackgroundService
 
     public string? Problem { get; private set; }
 
+    /// <summary>Kernel log records read since start (all of them, not only failures).</summary>
+    public long RecordsRead => Interlocked.Read(ref _recordsRead);
+
+    private long _recordsRead;
+
     /// <summary>Completes once the watcher follows the log or has given up.</summary>
     public Task Ready => _ready.Task;
 
@@ -169,7 +174,13 @@ public sealed partial class KmsgWatcher : BackgroundService
 
     internal void HandleLine(string text)
     {
-        if (!KmsgRecord.TryParse(text, out var record) || !CrashHotplugFailureDetector.IsFailure(record))
+        if (!KmsgRecord.TryParse(text, out var record))
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _recordsRead);
+        if (!CrashHotplugFailureDetector.IsFailure(record))
         {
             return;
         }

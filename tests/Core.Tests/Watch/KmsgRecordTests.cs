@@ -33,6 +33,18 @@ public class KmsgRecordTests
     public void The_kernels_crash_hotplug_failure_messages_are_recognised(int level, string message) =>
         CrashHotplugFailureDetector.IsFailure(message, level).Should().BeTrue();
 
+    [Fact]
+    public void A_crash_hp_line_written_by_a_process_is_not_the_kernels()
+    {
+        // echo '<3>crash hp: ...' > /dev/kmsg is stored with facility LOG_USER (1): prio 1 << 3 | 3 = 11
+        KmsgRecord.TryParse("11,2001,90000000,-;crash hp: unable to create new elfcorehdr", out var written).Should().BeTrue();
+        KmsgRecord.TryParse("3,2002,90000001,-;crash hp: unable to create new elfcorehdr", out var kernel).Should().BeTrue();
+
+        written.Facility.Should().Be(1);
+        CrashHotplugFailureDetector.IsFailure(written).Should().BeFalse();
+        CrashHotplugFailureDetector.IsFailure(kernel).Should().BeTrue();
+    }
+
     [Theory]
     [InlineData(7, "crash hp: hp_action 3")]
     [InlineData(6, "PEFILE: Unsigned PE binary")]

@@ -37,6 +37,38 @@ public sealed class KmsgWatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task The_real_kmsg_device_is_followed_from_its_end_and_written_lines_do_not_force_a_reload()
+    {
+        const string Device = "/dev/kmsg";
+        if (Environment.UserName != "root" || !File.Exists(Device))
+        {
+            Assert.Skip($"needs root and {Device}");
+        }
+
+        await using var rig = new WatcherRig();
+        using var watcher = new KmsgWatcher(rig.Coordinator, new WatchOptions { KmsgPath = Device }, NullLogger<KmsgWatcher>.Instance);
+        await watcher.StartAsync(TestContext.Current.CancellationToken);
+        await watcher.Ready.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        watcher.Following.Should().BeTrue(watcher.Problem);
+        var backlog = watcher.RecordsRead;
+
+        // A process (root) writing a "crash hp:" line: stored as LOG_USER, so it is not the kernel's report.
+        await File.AppendAllTextAsync(Device, "<3>crash hp: kdumpd-test: written by a process, not the kernel\n", TestContext.Current.CancellationToken);
+        for (var i = 0; i < 40 && watcher.RecordsRead == backlog; i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        var pass = await rig.NextPassAsync(TimeSpan.FromMilliseconds(300));
+        await watcher.StopAsync(TestContext.Current.CancellationToken);
+
+        backlog.Should().Be(0, "records logged before the watcher opened the device are history");
+        watcher.RecordsRead.Should().BeGreaterThanOrEqualTo(1);
+        pass.Should().BeNull();
+        rig.Coordinator.Stats.Snapshot(DateTimeOffset.UtcNow).KmsgCrashHotplugFailures.Should().Be(0);
+    }
+
+    [Fact]
     public async Task An_unopenable_log_is_reported_and_not_fatal()
     {
         await using var rig = new WatcherRig();

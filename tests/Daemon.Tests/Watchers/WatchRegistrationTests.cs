@@ -33,7 +33,14 @@ public sealed class WatchRegistrationTests : IDisposable
         var pass = await firstPass.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         await host.Services.GetRequiredService<NetlinkUeventListener>().Ready.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         await host.Services.GetRequiredService<KmsgWatcher>().Ready.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        // BackgroundService.ExecuteAsync runs on the thread pool (.NET 10): each watcher reports in when it has started
         var watchers = coordinator.Stats.Snapshot(DateTimeOffset.UtcNow).Watchers;
+        for (var i = 0; i < 200 && watchers.Count < 4; i++)
+        {
+            await Task.Delay(25, TestContext.Current.CancellationToken);
+            watchers = coordinator.Stats.Snapshot(DateTimeOffset.UtcNow).Watchers;
+        }
+
         await host.StopAsync(TestContext.Current.CancellationToken);
 
         pass.Burst.Kinds.Should().BeEquivalentTo([ReloadTriggerKind.Startup]);
