@@ -14,7 +14,7 @@ guest_first() {
     [ -s "$OUT/token.download" ] && [ -n "$(cat "$OUT/token.download")" ] || fail "kdumpd token new printed no token: $(why token-download)"
     kd_must token-operate token new --role operate --name e2e-operate --config "$CFG"
     token_of "$OUT/logs/token-operate.out" > "$OUT/token.operate"
-    grep -q "$(cat "$OUT/token.download")" "$CFG" && fail "the config holds the download token in clear text"
+    grep -qF "$(cat "$OUT/token.download")" "$CFG" && fail "the config holds the download token in clear text"
     daemon_start first $(run_args)
     http_wait /readyz 200 120
     cp "$OUT/logs/http-wait.body" "$OUT/readyz-first.json"
