@@ -32,7 +32,8 @@ public sealed class DaemonReloadTarget(
             loadedFingerprint,
             loaded,
             latest?.Interface == "kexec_file_load",
-            hotplug);
+            hotplug,
+            kernel.LoadsLeft); // the coordinator keeps the last kexec_load_limit_panic units from hotplug churn
     }
 
     public async ValueTask<ReloadResult> ReloadAsync(ReloadRequest request, CancellationToken cancellationToken)
