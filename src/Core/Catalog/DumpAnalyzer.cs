@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Kdumpd.Core.Capture;
 using Kdumpd.Core.Dumps;
+using Kdumpd.Core.Triage;
 
 namespace Kdumpd.Core.Catalog;
 
