@@ -66,10 +66,13 @@ for tool in $tools; do
     done
 done
 
-# kdumpd's own reservation check on the same image (from its first boot at the largest size)
-need=$(grep -h -o -i 'needs [0-9.]* MiB' "$results"/kdumpd-*/out/plan-cli.txt 2>/dev/null | head -1)
-[ -n "$need" ] || need=$(grep -h -i -m1 'reservation\|minimum\|budget' "$results"/kdumpd-256M/out/plan-cli.txt 2>/dev/null | head -1)
-
+# kdumpd's own reservation check on the same image: `kdumpd plan` in its first boot (its Budget
+# line, or a refusal's "needs N MiB") at every size tried
+need=$(for f in "$results"/kdumpd-*/out/plan-cli.txt; do
+           [ -f "$f" ] || continue
+           printf '%s: %s\n' "$(basename "$(dirname "$(dirname "$f")")")" \
+               "$(grep -h -m1 -i -E 'needs [0-9.]+ MiB|^Budget' "$f" | tr -s ' ' | cut -c1-140)"
+       done)
 echo
 echo "== kdumpd vs kdump-tools on the same Debian 12 image (QEMU TCG, 1 GiB, 2 CPUs; $(date -u +%F))"
 printf '%-12s %-26s %-22s %-14s %-26s\n' tool "boot → armed (uptime, s)" "panic → dump saved (s)" "dump size" "smallest complete crashkernel="
@@ -80,7 +83,8 @@ for tool in $tools; do
     printf '%-12s %-26s %-22s %-14s %-26s\n' "$tool" "$(cut -f4 <<<"$r") loaded, $(cut -f5 <<<"$r") ready" "$(cut -f6 <<<"$r")" \
         "$( b=$(cut -f7 <<<"$r"); [ "$b" = - ] || [ -z "$b" ] && echo - || echo "$((b / 1048576)) MiB")" "${smallest:-none}${failed:+; failed: $failed}"
 done
-echo "kdumpd's reservation check on this image: ${need:-not found in kdumpd plan output}"
+echo "kdumpd's reservation check (kdumpd plan in the first boot) on this image:"
+echo "${need:-  not found in kdumpd plan output}"
 echo
 echo "cycles (tool size outcome loaded-uptime armed-uptime panic→saved bytes qemu-seconds note):"
 cat "$rows"

@@ -5,7 +5,7 @@
 
 The reference ranges are the PT_LOADs of the ELF core header the daemon loaded (--elfcorehdr,
 read from the API before the crash) or, without it, System RAM outside "Crash kernel" from the
-first kernel's /proc/iomem (--iomem). Every whole page of every reference range must be in the
+first kernel's /proc/iomem (--iomem; above the first MiB, which x86-64 core headers leave out). Every whole page of every reference range must be in the
 dump: for an ELF vmcore, inside a PT_LOAD that `readelf -l -W` lists; for a kdump-compressed one,
 set in the first (memory-present) bitmap, and the header must not carry the incomplete flag.
 Prints one line: "ok: ..." (exit 0) or "bad: ..." (exit 1).
@@ -17,6 +17,7 @@ import sys
 
 PAGE = 4096
 INCOMPLETE = 0x8
+LOW_MIB = 1 << 20
 
 
 def ranges_from_elfcorehdr(path):
@@ -51,6 +52,11 @@ def ranges_from_iomem(path):
         raise ValueError(f"{path}: no System RAM with real addresses (read as root?)")
     out = []
     for lo, hi in ram:
+        # x86-64 capture kernels run in the first MiB (real-mode trampoline): the kernel's own core
+        # header leaves it out, so no dump has it
+        lo = max(lo, LOW_MIB)
+        if lo >= hi:
+            continue
         pieces = [(lo, hi)]
         for clo, chi in crash:
             pieces = [q for a, b in pieces for q in ((a, min(b, clo)), (max(a, chi), b)) if q[0] < q[1]]

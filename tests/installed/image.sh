@@ -78,8 +78,13 @@ kdump-tools)
     in_root apt-get install -y -qq --no-install-recommends kdump-tools >>"$steplog" 2>&1 || { tail -20 "$steplog" >&2; exit 1; }
     sed -i 's/^USE_KDUMP=.*/USE_KDUMP=1/' "$tree/etc/default/kdump-tools"
     grep -q '^USE_KDUMP=1' "$tree/etc/default/kdump-tools" || echo USE_KDUMP=1 >> "$tree/etc/default/kdump-tools"
+    # MODULES=dep resolves the chroot's "/" to the build host's disk: name the guest's root
+    # driver, as dep would on the guest itself
+    printf 'virtio_blk\next4\n' >> "$tree/etc/initramfs-tools/modules"
     in_root /etc/kernel/postinst.d/kdump-tools "$kver" >>"$steplog" 2>&1 || { tail -20 "$steplog" >&2; exit 1; }
-    ls "$tree/var/lib/kdump/" >>"$steplog" 2>&1 || true
+    # what kdump-config's first load records; without it the first boot rebuilds the initrd
+    cp "$tree/etc/kdump/sysctl.conf" "$tree/var/lib/kdump/latest_sysctls-$kver"
+    ls -l "$tree/var/lib/kdump/" >>"$steplog" 2>&1 || true
     in_root systemctl enable kdump-tools.service >>"$steplog" 2>&1
     ;;
 esac

@@ -16,13 +16,13 @@ out=$cache/deb-$key
 if ! ls "$out"/kdumpd_*.deb >/dev/null 2>&1; then
     rm -rf "$out.tmp"; mkdir -p "$out.tmp"
     start=$SECONDS
-    if [ -x deploy/build-deb.sh ] || [ -f deploy/build-deb.sh ]; then
+    if [ -f deploy/build-deb.sh ]; then
         echo "installed: building the kdumpd package with deploy/build-deb.sh" >&2
-        bash deploy/build-deb.sh >"$out.tmp/build.log" 2>&1 || { tail -30 "$out.tmp/build.log" >&2; exit 1; }
-        deb=$(ls -t artifacts/*.deb deploy/*.deb ./*.deb 2>/dev/null | grep '/kdumpd_.*_amd64\.deb$' | head -1 || true)
-        [ -z "$deb" ] && deb=$(grep -o '[^ ]*kdumpd_[^ ]*_amd64\.deb' "$out.tmp/build.log" | tail -1)
-        [ -n "$deb" ] && [ -f "$deb" ] || { echo "deploy/build-deb.sh did not leave a kdumpd_*_amd64.deb (log: $out.tmp/build.log)" >&2; exit 1; }
-        cp "$deb" "$out.tmp/"
+        # build-deb.sh prints the package's path on its last line
+        deb=$(bash deploy/build-deb.sh --out "$out.tmp" 2>"$out.tmp/build.log" | tail -1) \
+            || { tail -30 "$out.tmp/build.log" >&2; exit 1; }
+        [ -n "$deb" ] && [ -f "$deb" ] || { echo "deploy/build-deb.sh did not print a .deb (log: $out.tmp/build.log)" >&2; exit 1; }
+        [ "$(dirname "$(realpath "$deb")")" = "$(realpath "$out.tmp")" ] || cp "$deb" "$out.tmp/"
     else
         echo "installed: deploy/build-deb.sh is not on this branch yet: packing a STAND-IN .deb from deploy/install.sh --destdir (self-contained publish)" >&2
         stage=$out.tmp/stage

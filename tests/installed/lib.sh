@@ -24,7 +24,9 @@ cycle() {
         -append "root=/dev/vda ro console=ttyS0 crashkernel=$ck panic=1" > "$run/qemu.log" 2>&1
     QEMU_RC=$?
     CYCLE_SECONDS=$((SECONDS - t0))
+    # rdump copies the directory itself: the records land in out/kdumpd-e2e, moved up to out/
     debugfs -R "rdump /var/lib/kdumpd-e2e $run/out" "$run/disk.img" > /dev/null 2>&1
+    [ ! -d "$run/out/kdumpd-e2e" ] || { mv "$run/out/kdumpd-e2e"/* "$run/out/" 2>/dev/null; rmdir "$run/out/kdumpd-e2e"; }
     debugfs -R "rdump /var/crash $run/out" "$run/disk.img" > /dev/null 2>&1
     debugfs -R "rdump /var/log/journal $run/out" "$run/disk.img" > /dev/null 2>&1
     return 0
