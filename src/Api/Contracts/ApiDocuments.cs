@@ -83,11 +83,20 @@ public sealed record DumpDocument(
     bool? CoversPlan,
     string? HeaderError,
     bool HasVmcore,
-    bool HasDmesg);
+    bool HasDmesg,
+    string? Title = null,
+    string? Signature = null,
+    string? TriageNote = null);
 
 public sealed record DumpPage(IReadOnlyList<DumpDocument> Items, int Total, int Offset, int Limit);
 
-public sealed record DumpQuery(DateTimeOffset? Since, string? KernelRelease, bool? Complete, int Offset, int Limit);
+public sealed record DumpQuery(DateTimeOffset? Since, string? KernelRelease, bool? Complete, int Offset, int Limit, string? Signature = null);
+
+/// <summary>One crash group: every dump whose crash has this signature.</summary>
+public sealed record CrashGroupDocument(string Signature, string Title, int Count, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, IReadOnlyList<string> KernelReleases);
+
+/// <summary>Crash groups, the most recently seen first.</summary>
+public sealed record CrashGroupsDocument(IReadOnlyList<CrashGroupDocument> Items, int Total);
 
 public enum DumpFileKind
 {

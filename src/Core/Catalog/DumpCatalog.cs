@@ -23,7 +23,8 @@ public sealed class DumpCatalog
     private const string Columns = """
         id, directory, layout, owned, vmcore_path, dmesg_path, format, compression, file_size, file_mtime,
         sha256, sha256_at, kernel_release, crash_time, hostname, cpu_count, dump_level, panic_summary, call_trace,
-        complete, incomplete_reason, generation, covers_plan, header_error, build_id, total_bytes, first_seen, last_scanned
+        complete, incomplete_reason, generation, covers_plan, header_error, build_id, total_bytes, first_seen, last_scanned,
+        title, signature, triage_note
         """;
 
     private readonly KdumpdDatabase _database;
@@ -213,6 +214,12 @@ public sealed class DumpCatalog
             args.Add(("$release", release));
         }
 
+        if (query.Signature is { } signature)
+        {
+            where.Add("signature = $signature");
+            args.Add(("$signature", signature));
+        }
+
         if (query.Complete is { } complete)
         {
             where.Add("complete = $complete");
@@ -243,6 +250,29 @@ public sealed class DumpCatalog
         command.Parameters.AddWithValue("$limit", Math.Clamp(query.Limit, 0, 10_000));
         command.Parameters.AddWithValue("$offset", Math.Max(query.Offset, 0));
         return new DumpPage(ReadRecords(command), total);
+    }
+
+    /// <summary>Dumps grouped by crash signature, the most recently seen group first.</summary>
+    public IReadOnlyList<CrashGroup> Groups()
+    {
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT signature, max(title), count(*), min(coalesce(crash_time, first_seen)), max(coalesce(crash_time, first_seen)),
+                group_concat(DISTINCT kernel_release)
+            FROM dumps WHERE signature IS NOT NULL
+            GROUP BY signature ORDER BY max(coalesce(crash_time, first_seen)) DESC, signature;
+            """;
+        using var r = command.ExecuteReader();
+        var groups = new List<CrashGroup>();
+        while (r.Read())
+        {
+            DateTimeOffset T(int i) => DateTimeOffset.Parse(r.GetString(i), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+            var releases = r.IsDBNull(5) ? [] : r.GetString(5).Split(',', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToArray();
+            groups.Add(new CrashGroup(r.GetString(0), r.GetString(1), r.GetInt32(2), T(3), T(4), releases));
+        }
+
+        return groups;
     }
 
     /// <summary>Every row, for retention (no paging limit).</summary>
@@ -434,10 +464,10 @@ public sealed class DumpCatalog
         command.CommandText = """
             INSERT INTO dumps (id, directory, layout, owned, vmcore_path, dmesg_path, format, compression, file_size, file_mtime,
                 kernel_release, crash_time, hostname, cpu_count, dump_level, panic_summary, call_trace, complete, incomplete_reason,
-                generation, header_error, build_id, total_bytes, scan_key, first_seen, last_scanned)
+                generation, header_error, build_id, total_bytes, scan_key, first_seen, last_scanned, title, signature, triage_note)
             VALUES ($id, $directory, $layout, $owned, $vmcore, $dmesg, $format, $compression, $size, $mtime,
                 $release, $crash, $host, $cpus, $level, $panic, $trace, $complete, $reason,
-                $generation, $error, $build, $total, $key, $now, $now)
+                $generation, $error, $build, $total, $key, $now, $now, $title, $signature, $note)
             ON CONFLICT(id) DO UPDATE SET
                 sha256 = CASE WHEN dumps.vmcore_path IS excluded.vmcore_path AND dumps.file_size IS excluded.file_size AND dumps.file_mtime IS excluded.file_mtime THEN dumps.sha256 ELSE NULL END,
                 sha256_at = CASE WHEN dumps.vmcore_path IS excluded.vmcore_path AND dumps.file_size IS excluded.file_size AND dumps.file_mtime IS excluded.file_mtime THEN dumps.sha256_at ELSE NULL END,
@@ -448,7 +478,8 @@ public sealed class DumpCatalog
                 hostname = excluded.hostname, cpu_count = excluded.cpu_count, dump_level = excluded.dump_level,
                 panic_summary = excluded.panic_summary, call_trace = excluded.call_trace, complete = excluded.complete,
                 incomplete_reason = excluded.incomplete_reason, generation = excluded.generation, header_error = excluded.header_error,
-                build_id = excluded.build_id, total_bytes = excluded.total_bytes, scan_key = excluded.scan_key, last_scanned = excluded.last_scanned;
+                build_id = excluded.build_id, total_bytes = excluded.total_bytes, scan_key = excluded.scan_key, last_scanned = excluded.last_scanned,
+                title = excluded.title, signature = excluded.signature, triage_note = excluded.triage_note;
             """;
         var l = f.Located;
         (string, object?)[] values =
@@ -461,6 +492,7 @@ public sealed class DumpCatalog
             ("$trace", f.CallTrace.Count == 0 ? null : JsonSerializer.Serialize(f.CallTrace)),
             ("$complete", f.Complete ? 1 : 0), ("$reason", f.IncompleteReason), ("$generation", f.Generation),
             ("$error", f.HeaderError), ("$build", f.BuildId), ("$total", f.TotalBytes), ("$key", f.ScanKey), ("$now", now),
+            ("$title", f.Title), ("$signature", f.Signature), ("$note", f.TriageNote),
         ];
         foreach (var (name, value) in values)
         {
@@ -484,7 +516,7 @@ public sealed class DumpCatalog
             list.Add(new DumpRecord(
                 r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3) != 0, S(4), S(5), S(6), S(7), L(8), T(9),
                 S(10), T(11), S(12), T(13), S(14), (int?)L(15), (int?)L(16), S(17), trace,
-                r.GetInt64(19) != 0, S(20), L(21), L(22) is { } cp ? cp != 0 : null, S(23), S(24), L(25), T(26)!.Value, T(27)!.Value));
+                r.GetInt64(19) != 0, S(20), L(21), L(22) is { } cp ? cp != 0 : null, S(23), S(24), L(25), T(26)!.Value, T(27)!.Value, S(28), S(29), S(30)));
         }
 
         return list;

@@ -113,7 +113,7 @@ public sealed class KdumpdService(
 
     public Task<DumpPage> ListDumpsAsync(Api.Contracts.DumpQuery query, CancellationToken cancellationToken)
     {
-        var page = catalog.List(new CoreDumpQuery(query.Since, query.KernelRelease, query.Complete, query.Offset, query.Limit));
+        var page = catalog.List(new CoreDumpQuery(query.Since, query.KernelRelease, query.Complete, query.Offset, query.Limit, query.Signature));
         return Task.FromResult(new DumpPage([.. page.Items.Select(Map)], page.Total, query.Offset, query.Limit));
     }
 
@@ -299,5 +299,8 @@ public sealed class KdumpdService(
         d.CoversPlan,
         d.HeaderError,
         d.VmcorePath is not null,
-        d.DmesgPath is not null);
+        d.DmesgPath is not null,
+        d.Title,
+        d.Signature,
+        d.TriageNote);
 }

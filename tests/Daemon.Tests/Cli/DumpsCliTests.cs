@@ -44,7 +44,7 @@ public sealed class DumpsCliTests : IDisposable
 
         code.Should().Be(0);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        lines[0].Should().MatchRegex("^ID +CRASH TIME +KERNEL +FORMAT +SIZE +STATE +PANIC$");
+        lines[0].Should().MatchRegex("^ID +CRASH TIME +KERNEL +FORMAT +SIZE +STATE +CRASH$");
         lines[1].Should().Contain("BUG: unable to handle page fault").And.Contain("incomplete");
     }
 
