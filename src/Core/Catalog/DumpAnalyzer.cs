@@ -3,6 +3,7 @@ using System.Text;
 using Kdumpd.Core.Capture;
 using Kdumpd.Core.Dumps;
 using Kdumpd.Core.Dumps.Printk;
+using Kdumpd.Core.Elf;
 using Kdumpd.Core.Triage;
 
 namespace Kdumpd.Core.Catalog;
@@ -76,7 +77,7 @@ internal static class DumpAnalyzer
                 mtime = new DateTimeOffset(fi.LastWriteTimeUtc, TimeSpan.Zero);
                 header = DumpProbe.Probe(vmcore);
             }
-            catch (InvalidDumpException e)
+            catch (InvalidFormatException e)
             {
                 headerError = e.Message;
             }

@@ -1,5 +1,6 @@
 using Kdumpd.Core.Dumps;
 using Kdumpd.Core.Dumps.Printk;
+using Kdumpd.Core.Elf;
 
 namespace Kdumpd.Core.Triage;
 
@@ -54,7 +55,7 @@ public static class CrashTriage
         {
             release = DumpProbe.Probe(path).KernelRelease;
         }
-        catch (InvalidDumpException)
+        catch (InvalidFormatException)
         {
             // The extraction below names the problem.
         }
@@ -83,7 +84,7 @@ public static class CrashTriage
         new(path, input, null, null, null, null, null, null, [], null, null, reason, null);
 
     private static bool IsDump(ReadOnlySpan<byte> head) =>
-        ElfVmcoreReader.HasSignature(head) || KdumpCompressedReader.HasSignature(head) || FlattenedView.HasSignature(head);
+        ElfFileHeader.HasSignature(head) || KdumpCompressedReader.HasSignature(head) || FlattenedView.HasSignature(head);
 
     /// <summary>"Linux version 6.1.0-25-amd64 (...)" from the first lines of a boot log.</summary>
     private static string? KernelRelease(string text)
