@@ -29,13 +29,13 @@ mib() { echo "${1%M}"; }
 # one_cycle TOOL SIZE -> appends "tool size outcome loaded armed panic_to_saved bytes note" to $rows
 one_cycle() {
     local tool=$1 size=$2 img run out vm outcome note="" cov loaded armed p2s bytes
-    img=$(bash "$root/tests/installed/image.sh" "$tool" | tail -1) || { echo "image build failed for $tool" >&2; return 1; }
     run=$results/$tool-$size; out=$run/out
     if [ "${BENCH_REUSE:-0}" = 1 ] && [ -s "$run/serial.log" ] && [ -d "$out" ]; then
         ilog "bench: $tool at crashkernel=$size: reusing the records of $run (BENCH_REUSE=1)"
         CYCLE_SECONDS=$(awk -F'\t' -v t="$tool" -v s="$size" '$1 == t && $2 == s { print $8 }' "$rows.prev" 2>/dev/null | tail -1)
         CYCLE_SECONDS=${CYCLE_SECONDS:-?}
     else
+        img=$(bash "$root/tests/installed/image.sh" "$tool" | tail -1) || { echo "image build failed for $tool" >&2; return 1; }
         ilog "bench: $tool at crashkernel=$size"
         cycle "$img" "$run" "$size"
     fi
