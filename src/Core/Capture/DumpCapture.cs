@@ -250,7 +250,7 @@ public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot h
     }
 
     private static void WriteMetadata(string path, CaptureMetadata meta) =>
-        DurableFiles.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(meta, CaptureMetadata.JsonOptions));
+        DurableFiles.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(meta, CaptureMetadataJsonContext.Default.CaptureMetadata));
 
     private static long? AllocatedBytes(string path)
     {

@@ -458,7 +458,7 @@ public sealed class DumpCatalog
             ("$size", f.FileSize), ("$mtime", f.FileMtime is { } m ? DumpAnalyzer.Iso(m) : null),
             ("$release", f.KernelRelease), ("$crash", f.CrashTime is { } c ? DumpAnalyzer.Iso(c) : null), ("$host", f.Hostname),
             ("$cpus", f.CpuCount), ("$level", f.DumpLevel), ("$panic", f.PanicSummary),
-            ("$trace", f.CallTrace.Count == 0 ? null : JsonSerializer.Serialize(f.CallTrace)),
+            ("$trace", f.CallTrace.Count == 0 ? null : JsonSerializer.Serialize(f.CallTrace, CatalogJsonContext.Default.IReadOnlyListString)),
             ("$complete", f.Complete ? 1 : 0), ("$reason", f.IncompleteReason), ("$generation", f.Generation),
             ("$error", f.HeaderError), ("$build", f.BuildId), ("$total", f.TotalBytes), ("$key", f.ScanKey), ("$now", now),
         ];
@@ -480,7 +480,7 @@ public sealed class DumpCatalog
             string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
             long? L(int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
             DateTimeOffset? T(int i) => r.IsDBNull(i) ? null : DateTimeOffset.Parse(r.GetString(i), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-            var trace = S(18) is { } json ? JsonSerializer.Deserialize<string[]>(json) ?? [] : [];
+            var trace = S(18) is { } json ? JsonSerializer.Deserialize(json, CatalogJsonContext.Default.StringArray) ?? [] : [];
             list.Add(new DumpRecord(
                 r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3) != 0, S(4), S(5), S(6), S(7), L(8), T(9),
                 S(10), T(11), S(12), T(13), S(14), (int?)L(15), (int?)L(16), S(17), trace,
