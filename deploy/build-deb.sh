@@ -34,6 +34,8 @@ case $(file -b "$binary") in
     *) echo "build-deb.sh: $binary is not an x86-64 or aarch64 ELF executable" >&2; exit 1 ;;
 esac
 # The newest glibc symbol version the binary uses is the libc6 it needs (what dpkg-shlibdeps would say).
+# libssl3: .NET's cryptography (the SHA-256 of plans and dumps) opens libssl at run time, so it is no
+# NEEDED entry; without it the binary stops with "No usable version of libssl was found".
 glibc=$(objdump -T "$binary" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
 
 stage=$(mktemp -d)
@@ -41,7 +43,7 @@ trap 'rm -rf "$stage"' EXIT
 pkg=$stage/kdumpd
 install -d -m 0755 "$pkg/DEBIAN" "$pkg/usr/sbin" "$pkg/lib/systemd/system" "$pkg/etc/kernel/postinst.d" \
     "$pkg/usr/share/doc/kdumpd" "$pkg/usr/share/kdumpd"
-install -d -m 0700 "$pkg/etc/kdumpd" "$pkg/var/crash"
+install -d -m 0700 "$pkg/etc/kdumpd" "$pkg/var/crash" "$pkg/var/lib/kdumpd"
 install -m 0755 "$binary" "$pkg/usr/sbin/kdumpd"
 # kdumpd run --sample looks beside the binary, then here.
 cp -r "$root/samples" "$pkg/usr/share/kdumpd/samples"
@@ -59,7 +61,7 @@ Version: $version
 Architecture: $arch
 Maintainer: kdumpd developers <kdumpd@localhost>
 Installed-Size: $(du -sk --exclude=DEBIAN "$pkg" | cut -f1)
-Depends: libc6 (>= $glibc)
+Depends: libc6 (>= $glibc), libssl3
 Recommends: makedumpfile
 Suggests: kexec-tools
 Section: admin
