@@ -8,13 +8,13 @@ namespace Kdumpd.Core.Tests.Dumps;
 /// headers, notes with VMCOREINFO) and, at each PT_LOAD's offset, every page the kdump-compressed
 /// dump of the same boot holds. A sparse file of the machine's size (1 GiB), as the capture kernel saw it.
 /// </summary>
-internal static class ElfFromKdump
+public static class ElfFromKdump
 {
-    public static string Build(string variant, string kdumpName, string outputPath)
+    public static string Build(string prefixPath, string kdumpPath, string outputPath)
     {
-        var prefix = File.ReadAllBytes(DumpFixtures.File(variant, "vmcore-elf-prefix.bin"));
+        var prefix = File.ReadAllBytes(prefixPath);
         var elf = ElfVmcoreReader.Read(new MemoryDumpSource("prefix", prefix));
-        using var kdump = FileDumpSource.Open(DumpFixtures.File(variant, kdumpName));
+        using var kdump = FileDumpSource.Open(kdumpPath);
         var header = KdumpCompressedReader.Read(kdump);
         var memory = new KdumpPhysicalMemory(kdump, header);
         var page = new byte[memory.PageSize];

@@ -33,7 +33,7 @@ public sealed class VmcoreDmesgTests
         var path = Path.Join(Path.GetTempPath(), $"kdumpd-elf-{Guid.NewGuid():N}.vmcore");
         try
         {
-            ElfFromKdump.Build("qemu-6.1-variants", "dump-lzo.kdump", path);
+            ElfFromKdump.Build(DumpFixtures.File("qemu-6.1-variants", "vmcore-elf-prefix.bin"), DumpFixtures.File("qemu-6.1-variants", "dump-lzo.kdump"), path);
             var expected = File.ReadAllText(DumpFixtures.File("qemu-6.1-variants", "dmesg.txt"), Encoding.Latin1);
 
             var result = VmcoreDmesg.Extract(path);
