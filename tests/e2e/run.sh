@@ -12,12 +12,12 @@
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL="hotplug-stale-control load-kexec-file load-kexec-tools reservation-too-small daemon-api hotplug-reload"
+ALL="hotplug-stale-control load-kexec-file load-kexec-tools reservation-too-small daemon-api hotplug-reload capture-initrd"
 SCENARIOS=${E2E_SCENARIOS:-${*:-$ALL}}
 
 # scenario_def NAME -> SFILE (tests/e2e/scenarios/), SCFG (config for host and guest), NEEDS_KDUMPD
 scenario_def() {
-    NEEDS_KDUMPD=1; SCFG=""
+    NEEDS_KDUMPD=1; NEEDS_NATIVE=0; SCFG=""
     case $1 in
     hotplug-stale-control) SFILE=hotplug.sh; SCFG="HP_MODE=stale"; NEEDS_KDUMPD=0 ;;
     hotplug-reload)        SFILE=hotplug.sh; SCFG="HP_MODE=reload" ;;
@@ -25,6 +25,7 @@ scenario_def() {
     load-kexec-tools)      SFILE=load.sh; SCFG="LOADER=kexec-tools COLLECTOR=builtin" ;;
     reservation-too-small) SFILE=reservation.sh ;;
     daemon-api)            SFILE=daemon-api.sh ;;
+    capture-initrd)        SFILE=initrd.sh; SCFG="VM_CRASHKERNEL=${E2E_INITRD_CRASHKERNEL:-128M}"; NEEDS_NATIVE=1 ;;
     *) return 1 ;;
     esac
 }
@@ -81,6 +82,9 @@ if [ -n "${E2E_KDUMPD:-}" ]; then
 else
     for s in $SCENARIOS; do
         if scenario_def "$s" && [ "$NEEDS_KDUMPD" = 1 ]; then publish_kdumpd; break; fi
+    done
+    for s in $SCENARIOS; do
+        if scenario_def "$s" && [ "$NEEDS_NATIVE" = 1 ]; then publish_native; break; fi
     done
 fi
 for s in $SCENARIOS; do run_scenario "$s"; done

@@ -1,4 +1,5 @@
 using Kdumpd.Core.Host;
+using Kdumpd.Core.Initrd;
 
 namespace Kdumpd.Core.Loading;
 
@@ -13,10 +14,17 @@ public sealed record CaptureImage(
     string KernelPath,
     string? InitrdHostPath,
     string? InitrdPath,
-    string HowFound);
+    string HowFound)
+{
+    /// <summary>kdumpd's own capture initrd when that is what will be loaded (its unpacked size counts in the budget).</summary>
+    public CaptureInitrd? OwnInitrd { get; init; }
+}
 
-/// <summary>Explicit choices that override discovery. Paths here are used as given (not under the host root).</summary>
-public sealed record CaptureImageOptions(string? KernelPath = null, string? InitrdPath = null, bool NoInitrd = false);
+/// <summary>
+/// Explicit choices that override discovery. Paths here are used as given (not under the host root).
+/// <paramref name="OwnInitrd"/>: build kdumpd's own capture initrd (unless an initrd is configured).
+/// </summary>
+public sealed record CaptureImageOptions(string? KernelPath = null, string? InitrdPath = null, bool NoInitrd = false, CaptureInitrdSettings? OwnInitrd = null);
 
 /// <summary>No usable capture kernel or initrd: says what was looked for, where, and the fix.</summary>
 public sealed class CaptureImageException(string message) : Exception(message);
@@ -67,6 +75,20 @@ public sealed class CaptureImageLocator(HostRoot host)
             return File.Exists(initrd)
                 ? new CaptureImage(release, distribution, kernelHost, kernel, initrd, initrd, "configured")
                 : throw new CaptureImageException($"capture initrd {initrd} does not exist");
+        }
+
+        if (options.OwnInitrd is { } own)
+        {
+            try
+            {
+                var built = new CaptureInitrdBuilder(host).Build(own, release);
+                var how = $"kdumpd capture initrd {built.Key[..12]} ({ByteSize.Format(built.CompressedBytes)}, {ByteSize.Format(built.UnpackedBytes)} unpacked, {(built.Reused ? "reused" : "built")})";
+                return new CaptureImage(release, distribution, kernelHost, kernel, built.Path, built.Path, how) { OwnInitrd = built };
+            }
+            catch (Exception e) when (e is CaptureInitrdException or HostFileException or IOException or UnauthorizedAccessException or Elf.InvalidElfException)
+            {
+                throw new CaptureImageException($"cannot build kdumpd's capture initrd for {release}: {e.Message}");
+            }
         }
 
         foreach (var candidate in InitrdCandidates(distribution, release))
