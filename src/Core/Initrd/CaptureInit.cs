@@ -19,6 +19,7 @@ public sealed class CaptureInit(IInitSystem system, Func<CaptureOptions, Cancell
     public const string TargetMountPoint = "/mnt/target";
     private const int Ebusy = 16;
     private const int Eexist = 17;
+    private const string LvmWithoutUdev = "activation { udev_sync = 0 udev_rules = 0 monitoring = 0 } devices { obtain_device_list_from_udev = 0 }";
 
     public static bool IsInitProcess(string? argv0) => Environment.ProcessId == 1 || argv0 == "/init";
 
@@ -59,6 +60,13 @@ public sealed class CaptureInit(IInitSystem system, Func<CaptureOptions, Cancell
         {
             var rc = system.LoadModule(Path.Join(root, module), !module.EndsWith(".ko", StringComparison.Ordinal));
             system.Console(rc is 0 or Eexist ? $"module {Path.GetFileName(module)} loaded" : $"module {Path.GetFileName(module)} failed: errno {rc}");
+        }
+
+        if (spec.Lvm is { } lvm)
+        {
+            // No udev here: lvm must neither wait for it nor ask it for the device list.
+            var rc = await system.RunAsync(Path.Join(root, lvm), ["vgchange", "-ay", "--sysinit", "--config", LvmWithoutUdev], linked.Token);
+            system.Console(rc == 0 ? "volume groups activated" : $"lvm vgchange -ay exited {rc}");
         }
 
         string? device;

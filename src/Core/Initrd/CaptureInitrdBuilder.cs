@@ -43,6 +43,7 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
     public const string InitrdSuffix = ".cpio.gz";
 
     private static readonly string[] MakedumpfilePaths = ["/usr/sbin/makedumpfile", "/sbin/makedumpfile", "/usr/bin/makedumpfile"];
+    private static readonly string[] LvmPaths = ["/usr/sbin/lvm", "/sbin/lvm"];
 
     /// <summary>Builds (or reuses) the capture initrd for the capture kernel <paramref name="kernelRelease"/>.</summary>
     public CaptureInitrd Build(CaptureInitrdSettings request, string kernelRelease)
@@ -105,6 +106,23 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
             findings.Add("makedumpfile is not installed: the capture initrd saves an unfiltered ELF vmcore with the built-in writer");
         }
 
+        string? lvm = null;
+        if (target.Stack == DumpTargetKind.Lvm)
+        {
+            var hostLvm = LvmPaths.FirstOrDefault(host.FileExists)
+                ?? throw new CaptureInitrdException($"{request.DumpDirectory} is on an LVM logical volume but the host has no lvm binary (install lvm2) to activate it in the capture initrd");
+            lvm = "usr/sbin/lvm";
+            AddFile(entries, lvm, File.ReadAllBytes(host.Resolve(hostLvm)), 0x1ED);
+            AddLibraries(entries, libraries.Closure(host.Resolve(hostLvm), out var missingForLvm), findings, "lvm");
+            foreach (var lib in missingForLvm)
+            {
+                findings.Add($"lvm needs {lib}, which is not in the host's library directories");
+            }
+
+            Add(entries, CpioEntry.Directory("run/lvm"));
+            Add(entries, CpioEntry.Directory("run/lock"));
+        }
+
         var modulePaths = new List<string>();
         foreach (var module in modules)
         {
@@ -120,6 +138,7 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
             FilesystemType = target.FilesystemType,
             PathInFilesystem = target.PathInFilesystem,
             Stack = target.Stack,
+            Lvm = lvm is null ? null : "/" + lvm,
             Modules = modulePaths,
             Collector = makedumpfile is null ? "builtin" : request.Collector,
             MakedumpfileArguments = request.MakedumpfileArguments,

@@ -38,6 +38,9 @@ public sealed record CaptureInitrdSpec
 
     public DumpTargetKind Stack { get; init; } = DumpTargetKind.Plain;
 
+    /// <summary>The initrd path of the lvm binary when the target is a logical volume (activated before the device search).</summary>
+    public string? Lvm { get; init; }
+
     /// <summary>Initrd paths of the modules in load order.</summary>
     public IReadOnlyList<string> Modules { get; init; } = [];
 

@@ -21,6 +21,9 @@ public interface IInitSystem
     /// <summary>The first <paramref name="count"/> bytes of /dev/&lt;name&gt;, fewer if the device is smaller; null if it cannot be read.</summary>
     byte[]? ReadDeviceHead(string name, int count);
 
+    /// <summary>Runs a program of the initrd (lvm) to its end; returns its exit code, or -1 when it cannot start.</summary>
+    Task<int> RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken);
+
     /// <summary>sync(2).</summary>
     void Sync();
 

@@ -30,9 +30,9 @@ public sealed record CaptureImageOptions(string? KernelPath = null, string? Init
 public sealed class CaptureImageException(string message) : Exception(message);
 
 /// <summary>
-/// Finds the capture kernel and initrd the way the distribution lays out /boot: Debian/Ubuntu
-/// vmlinuz-R + initrd.img-R; Fedora/RHEL vmlinuz-R + initramfs-Rkdump.img (kdump-utils' dedicated
-/// initramfs) else initramfs-R.img. R is the running kernel's release.
+/// Finds the capture kernel and initrd: kdumpd's own capture initrd when configured (the default in the
+/// daemon), else the distribution's layout of /boot: Debian/Ubuntu vmlinuz-R + initrd.img-R; Fedora/RHEL
+/// vmlinuz-R + initramfs-R.img (never kdump-utils' initramfs-Rkdump.img). R is the running kernel's release.
 /// </summary>
 public sealed class CaptureImageLocator(HostRoot host)
 {
@@ -145,7 +145,8 @@ public sealed class CaptureImageLocator(HostRoot host)
     public static IReadOnlyList<string> InitrdCandidates(string distribution, string release) => distribution switch
     {
         "debian" => [$"/boot/initrd.img-{release}"],
-        "fedora" => [$"/boot/initramfs-{release}kdump.img", $"/boot/initramfs-{release}.img"],
-        _ => [$"/boot/initramfs-{release}kdump.img", $"/boot/initrd.img-{release}", $"/boot/initramfs-{release}.img"],
+        // Never kdump-utils' initramfs-<release>kdump.img: it is another tool's capture initrd (its hooks, its config).
+        "fedora" => [$"/boot/initramfs-{release}.img"],
+        _ => [$"/boot/initrd.img-{release}", $"/boot/initramfs-{release}.img"],
     };
 }

@@ -144,6 +144,19 @@ public sealed class CaptureInitTests : IDisposable
     }
 
     [Fact]
+    public async Task A_logical_volume_is_activated_with_lvm_before_the_target_search()
+    {
+        WriteSpec(Spec() with { Stack = DumpTargetKind.Lvm, Lvm = "/usr/sbin/lvm" });
+        var system = new FakeInitSystem { Devices = { ["vda"] = new byte[FilesystemSuperblock.ProbeBytes] }, AfterLvm = ("dm-0", Ext4Head(Uuid)) };
+
+        var outcome = await new CaptureInit(system, (o, _) => Task.FromResult(Saved(o)), _root).RunAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(outcome.Complete, outcome.Failure);
+        Assert.Equal(["lvm vgchange -ay --sysinit"], system.Runs);
+        Assert.Contains("/dev/dm-0 /mnt/target ext4", system.Mounts);
+    }
+
+    [Fact]
     public async Task A_missing_spec_reboots_with_the_reason()
     {
         var system = new FakeInitSystem();
@@ -170,6 +183,11 @@ public sealed class CaptureInitTests : IDisposable
         public List<bool> Reboots { get; } = [];
 
         public List<string> Lines { get; } = [];
+
+        public List<string> Runs { get; } = [];
+
+        /// <summary>A device that appears only once lvm has run (a logical volume).</summary>
+        public (string Name, byte[] Head)? AfterLvm { get; init; }
 
         public TimeSpan Waited { get; private set; }
 
@@ -199,6 +217,17 @@ public sealed class CaptureInitTests : IDisposable
         public IReadOnlyList<string> BlockDevices() => [.. Devices.Keys.Order(StringComparer.Ordinal)];
 
         public byte[]? ReadDeviceHead(string name, int count) => Devices.TryGetValue(name, out var head) ? head[..Math.Min(count, head.Length)] : null;
+
+        public Task<int> RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+        {
+            Runs.Add($"{Path.GetFileName(program)} {string.Join(' ', arguments.Take(3))}");
+            if (AfterLvm is { } lv)
+            {
+                Devices[lv.Name] = lv.Head;
+            }
+
+            return Task.FromResult(0);
+        }
 
         public void Sync()
         {
