@@ -83,10 +83,14 @@ else
     for s in $SCENARIOS; do
         if scenario_def "$s" && [ "$NEEDS_KDUMPD" = 1 ]; then publish_kdumpd; break; fi
     done
-    for s in $SCENARIOS; do
-        if scenario_def "$s" && [ "$NEEDS_NATIVE" = 1 ]; then publish_native; break; fi
-    done
 fi
+for s in $SCENARIOS; do
+    if scenario_def "$s" && [ "$NEEDS_NATIVE" = 1 ]; then
+        # E2E_KDUMPD_NATIVE: an already published NativeAOT kdumpd (the publish takes minutes)
+        if [ -n "${E2E_KDUMPD_NATIVE:-}" ]; then KDUMPD_NATIVE=$E2E_KDUMPD_NATIVE; else publish_native; fi
+        break
+    fi
+done
 for s in $SCENARIOS; do run_scenario "$s"; done
 echo "E2E SUMMARY: $npass passed, $nfail failed, wall time $(dt "$T_SCRIPT0" "$EPOCHREALTIME") s${E2E_KDUMPD:+ (kdumpd replaced by $E2E_KDUMPD)}"
 [ "$nfail" = 0 ]

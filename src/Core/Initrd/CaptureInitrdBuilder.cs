@@ -67,11 +67,20 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
         }
 
         var findings = new List<string>(target.Findings);
-        var index = KernelModuleIndex.Read(host, kernelRelease);
-        var modules = index.Closure(target.Modules, out var unknown);
-        foreach (var name in unknown)
+        IReadOnlyList<KernelModuleFile> modules = [];
+        var index = host.FileExists($"/lib/modules/{kernelRelease}/modules.dep") ? KernelModuleIndex.Read(host, kernelRelease) : null;
+        if (index is null)
         {
-            findings.Add($"module {name} (for {request.DumpDirectory}) is neither built into {kernelRelease} nor in its modules.dep");
+            // A kernel without loadable modules (or without depmod's index): its drivers must be built in.
+            findings.Add($"/lib/modules/{kernelRelease}/modules.dep is missing: the capture initrd carries no modules, so {string.Join(", ", target.Modules)} must be built into {kernelRelease}");
+        }
+        else
+        {
+            modules = index.Closure(target.Modules, out var unknown);
+            foreach (var name in unknown)
+            {
+                findings.Add($"module {name} (for {request.DumpDirectory}) is neither built into {kernelRelease} nor in its modules.dep");
+            }
         }
 
         var entries = new Dictionary<string, CpioEntry>(StringComparer.Ordinal);
@@ -127,7 +136,7 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
         foreach (var module in modules)
         {
             var inInitrd = $"{ModulesDirectory}/{kernelRelease}/{module.RelativePath}";
-            AddFile(entries, inInitrd, File.ReadAllBytes(host.Resolve($"{index.Directory}/{module.RelativePath}")), 0x1A4);
+            AddFile(entries, inInitrd, File.ReadAllBytes(host.Resolve($"{index!.Directory}/{module.RelativePath}")), 0x1A4);
             modulePaths.Add(inInitrd);
         }
 

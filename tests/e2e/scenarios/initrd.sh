@@ -16,6 +16,7 @@ host_prepare() {
 }
 
 INITRD_DUMPS=/var/crash-disk
+OWN_CAPTURE=1
 
 initrd_modules() {
     [ -n "$KDUMPD_NATIVE" ] && [ -x "$KDUMPD_NATIVE" ] || fail "no native kdumpd (NativeAOT publish failed, see publish-native.log)"
