@@ -33,7 +33,7 @@ public sealed record ElfDynamicInfo(string? Interpreter, IReadOnlyList<string> N
         var header = ElfCoreHeader.Read(image, file);
         if (header.Class != ElfClass.Elf64)
         {
-            throw new InvalidElfException(file, ElfHeaderFields.Class, "only ELF64 executables are supported");
+            throw new InvalidFormatException(file, ElfHeaderFields.Class, "only ELF64 executables are supported");
         }
 
         string? interpreter = null;
@@ -91,17 +91,17 @@ public sealed record ElfDynamicInfo(string? Interpreter, IReadOnlyList<string> N
 
         if (strtab is not { } address)
         {
-            throw new InvalidElfException(file, (long)dyn.Offset, "PT_DYNAMIC names libraries but has no DT_STRTAB");
+            throw new InvalidFormatException(file, (long)dyn.Offset, "PT_DYNAMIC names libraries but has no DT_STRTAB");
         }
 
-        var strtabOffset = FileOffset(header, address) ?? throw new InvalidElfException(file, (long)dyn.Offset, $"DT_STRTAB address 0x{address:x} lies in no PT_LOAD");
+        var strtabOffset = FileOffset(header, address) ?? throw new InvalidFormatException(file, (long)dyn.Offset, $"DT_STRTAB address 0x{address:x} lies in no PT_LOAD");
         var strings = Slice(image, strtabOffset, strsz, file, "DT_STRTAB");
         var needed = new List<string>(neededOffsets.Count);
         foreach (var offset in neededOffsets)
         {
             if (offset >= (ulong)strings.Length)
             {
-                throw new InvalidElfException(file, (long)strtabOffset, $"DT_NEEDED string offset {offset} is past the {strings.Length}-byte string table");
+                throw new InvalidFormatException(file, (long)strtabOffset, $"DT_NEEDED string offset {offset} is past the {strings.Length}-byte string table");
             }
 
             var rest = strings[(int)offset..];
@@ -129,7 +129,7 @@ public sealed record ElfDynamicInfo(string? Interpreter, IReadOnlyList<string> N
     {
         if (offset > (ulong)image.Length || length > (ulong)image.Length - offset)
         {
-            throw new InvalidElfException(file, (long)Math.Min(offset, long.MaxValue), $"{what} ({length} bytes at offset {offset}) runs past the end of the {image.Length}-byte file");
+            throw new InvalidFormatException(file, (long)Math.Min(offset, long.MaxValue), $"{what} ({length} bytes at offset {offset}) runs past the end of the {image.Length}-byte file");
         }
 
         return image.Slice((int)offset, (int)length);

@@ -1,5 +1,6 @@
 using Kdumpd.Core.Host;
 using Kdumpd.Core.Initrd;
+using Kdumpd.Core.Units;
 
 namespace Kdumpd.Core.Loading;
 
@@ -85,7 +86,7 @@ public sealed class CaptureImageLocator(HostRoot host)
                 var how = $"kdumpd capture initrd {built.Key[..12]} ({ByteSize.Format(built.CompressedBytes)}, {ByteSize.Format(built.UnpackedBytes)} unpacked, {(built.Reused ? "reused" : "built")})";
                 return new CaptureImage(release, distribution, kernelHost, kernel, built.Path, built.Path, how) { OwnInitrd = built };
             }
-            catch (Exception e) when (e is CaptureInitrdException or HostFileException or IOException or UnauthorizedAccessException or Elf.InvalidElfException)
+            catch (Exception e) when (e is CaptureInitrdException or HostFileException or IOException or UnauthorizedAccessException or Elf.InvalidFormatException)
             {
                 throw new CaptureImageException($"cannot build kdumpd's capture initrd for {release}: {e.Message}");
             }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Kdumpd.Core.Capture;
 using Kdumpd.Core.Host;
+using Kdumpd.Core.Processes;
 using Kdumpd.Daemon.Configuration;
 using Microsoft.Extensions.Hosting.Systemd;
 using CaptureOptions = Kdumpd.Core.Capture.CaptureOptions;
@@ -35,7 +36,7 @@ public static class CaptureMode
             MakedumpfileArguments = options.Capture.MakedumpfileArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries),
             FinalAction = Enum.Parse<FinalAction>(options.Capture.FinalAction, ignoreCase: true),
         };
-        var runner = new CaptureCommandRunner();
+        var runner = new ProcessRunner();
         var marker = host.Resolve(AttemptMarker);
         if (File.Exists(marker))
         {

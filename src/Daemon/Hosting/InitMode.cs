@@ -1,6 +1,7 @@
 using Kdumpd.Core.Capture;
 using Kdumpd.Core.Host;
 using Kdumpd.Core.Initrd;
+using Kdumpd.Core.Processes;
 using Serilog;
 
 namespace Kdumpd.Daemon.Hosting;
@@ -21,7 +22,7 @@ public static class InitMode
             .MinimumLevel.Information()
             .WriteTo.Console(outputTemplate: "kdumpd: {Message:lj}{NewLine}{Exception}")
             .CreateLogger();
-        var runner = new CaptureCommandRunner();
+        var runner = new ProcessRunner();
         var outcome = await new CaptureInit(
             new LinuxInitSystem(),
             (options, ct) => new DumpCapture(runner, HostRoot.System, log).RunAsync(options, ct)).RunAsync();
