@@ -26,6 +26,7 @@ scenario_def() {
     reservation-too-small) SFILE=reservation.sh ;;
     daemon-api)            SFILE=daemon-api.sh ;;
     capture-initrd)        SFILE=initrd.sh; SCFG="VM_CRASHKERNEL=${E2E_INITRD_CRASHKERNEL:-128M}"; NEEDS_NATIVE=1 ;;
+    bench-arm)             SFILE=bench-arm.sh ;;   # bench/arm-speed.sh, not in ALL
     *) return 1 ;;
     esac
 }
@@ -47,7 +48,7 @@ run_scenario() {
     local n=$1 reason="" t0=$EPOCHREALTIME last
     scenario_def "$n" || { result "$n" FAIL "unknown scenario (known: $ALL)"; return; }
     if [ "$NEEDS_KDUMPD" = 1 ] && [ "$KDUMPD_OK" != 1 ]; then
-        result "$n" FAIL "kdumpd could not be published (dotnet publish src/Daemon failed, see $WORK/publish.log)"; return
+        result "$n" FAIL "kdumpd could not be published (deploy/publish.sh failed, see $WORK/publish.log)"; return
     fi
     log "scenario $n: ${SCFG:-default}"
     HOST_REASON=""; E2E_DETAIL=""
@@ -77,7 +78,7 @@ log "kernel $KVER; $(qemu-system-x86_64 --version | head -1); $(kexec --version 
 KDUMPD_OK=0
 if [ -n "${E2E_KDUMPD:-}" ]; then
     # harness self-test only (tests/e2e/selftest/): results say nothing about kdumpd
-    KDUMPD=$E2E_KDUMPD; KDUMPD_OK=1; DOTNET_ROOT_GUEST=""
+    KDUMPD=$E2E_KDUMPD; KDUMPD_OK=1
     log "E2E_KDUMPD: the scenarios run $KDUMPD instead of the published kdumpd"
 else
     for s in $SCENARIOS; do
@@ -86,8 +87,8 @@ else
 fi
 for s in $SCENARIOS; do
     if scenario_def "$s" && [ "$NEEDS_NATIVE" = 1 ]; then
-        # E2E_KDUMPD_NATIVE: an already published NativeAOT kdumpd (the publish takes minutes)
-        if [ -n "${E2E_KDUMPD_NATIVE:-}" ]; then KDUMPD_NATIVE=$E2E_KDUMPD_NATIVE; else publish_native; fi
+        # the published kdumpd is NativeAOT: it is also the capture initrd's /init (E2E_KDUMPD_NATIVE overrides)
+        KDUMPD_NATIVE=${E2E_KDUMPD_NATIVE:-${KDUMPD:-}}
         break
     fi
 done
