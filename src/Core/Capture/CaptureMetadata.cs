@@ -64,6 +64,19 @@ public sealed record CaptureMetadata
         WriteIndented = true,
     };
 
+    /// <summary>Parses kdumpd.json bytes; null when not valid JSON.</summary>
+    public static CaptureMetadata? TryParse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<CaptureMetadata>(json, JsonOptions);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Reads a kdumpd.json of at most 1 MiB; null when missing or not valid JSON.</summary>
     public static CaptureMetadata? TryRead(string path)
     {
