@@ -41,7 +41,7 @@ public sealed class PlantedFileTests : IAsyncLifetime
         File.CreateSymbolicLink(Path.Join(Dir(Inner), "vmcore"), "vmcore.real");
     }
 
-    private async Task<Dictionary<string, JsonElement>> Rows(HttpClient client)
+    private static async Task<Dictionary<string, JsonElement>> Rows(HttpClient client)
     {
         using var list = JsonDocument.Parse(await client.GetStringAsync("/v1/dumps", TestContext.Current.CancellationToken));
         return list.RootElement.GetProperty("items").EnumerateArray()

@@ -49,7 +49,7 @@ public sealed class ConfinedFileTests : IDisposable
     [Fact]
     public void A_dangling_link_is_missing()
     {
-        File.CreateSymbolicLink(In("vmcore"), In("vmcore.gone"));
+        File.CreateSymbolicLink(In("vmcore"), "vmcore.gone");
 
         FluentActions.Invoking(() => ConfinedFile.Open(_root, In("vmcore"))).Should().Throw<ConfinedFileException>()
             .Which.Problem.Should().Be(ConfinedFileProblem.Missing);
