@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Kdumpd.Core.Capture;
 using Kdumpd.Core.Dumps;
+using Kdumpd.Core.Elf;
 
 namespace Kdumpd.Core.Catalog;
 
@@ -74,7 +75,7 @@ internal static class DumpAnalyzer
                 using var source = FileDumpSource.Over(file);
                 header = DumpProbe.Probe(source);
             }
-            catch (InvalidDumpException e)
+            catch (InvalidFormatException e)
             {
                 headerError = e.Message;
             }

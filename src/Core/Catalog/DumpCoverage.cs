@@ -1,4 +1,5 @@
 using Kdumpd.Core.Dumps;
+using Kdumpd.Core.Elf;
 
 namespace Kdumpd.Core.Catalog;
 
@@ -10,12 +11,33 @@ namespace Kdumpd.Core.Catalog;
 /// </summary>
 public static class DumpCoverage
 {
-    public static bool? Evaluate(string vmcorePath, IReadOnlyList<PhysicalRange> plan)
+    /// <summary>
+    /// The physical ranges a generation's stored ELF core header (the elfcorehdr it loaded) promises:
+    /// its PT_LOADs. The kernel text PT_LOAD is a second view of RAM already in the list, so it changes nothing.
+    /// An unreadable header promises nothing.
+    /// </summary>
+    public static IReadOnlyList<PhysicalRange> PromisedBy(ReadOnlySpan<byte> elfCoreHeader)
+    {
+        try
+        {
+            return [.. ElfCoreHeader.Read(elfCoreHeader, "stored ELF core header").ProgramHeaders
+                .Where(h => h.IsLoad && h.MemorySize > 0)
+                .Select(h => new PhysicalRange(h.PhysicalAddress, h.MemorySize))];
+        }
+        catch (InvalidFormatException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Reads the vmcore beneath <paramref name="dumpDirectory"/> only, as a regular file (<see cref="ConfinedFile"/>).</summary>
+    public static bool? Evaluate(string dumpDirectory, string vmcorePath, IReadOnlyList<PhysicalRange> plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
         try
         {
-            using var file = FileDumpSource.Open(vmcorePath);
+            using var confined = ConfinedFile.Open(dumpDirectory, vmcorePath);
+            using var file = FileDumpSource.Over(confined);
             var header = DumpProbe.Probe(file);
             if (header.Elf is { } elf)
             {
@@ -39,9 +61,13 @@ public static class DumpCoverage
 
             return null;
         }
-        catch (InvalidDumpException)
+        catch (InvalidFormatException)
         {
             return null;
+        }
+        catch (IOException)
+        {
+            return null; // gone, or not a regular file beneath the dump directory: never read
         }
     }
 

@@ -81,37 +81,34 @@ public static partial class ConfigLoader
     }
 
     /// <summary>
-    /// The binder says which property it did not know or could not convert, but not where: name the
-    /// full key and its source (the file with its line, or the KDUMPD__ variable) and the expected form.
+    /// The binder does not say where it failed: bind each key on its own to find the keys it refuses,
+    /// and name each with its source (the file with its line, or the KDUMPD__ variable) and the fix.
     /// </summary>
     private static string BindingError(InvalidOperationException e, IConfiguration configuration, string? file)
     {
-        var unknown = UnknownProperties().Match(e.Message);
-        var names = unknown.Success
-            ? unknown.Groups["names"].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(n => n.Trim('\''))
-            : [];
         var problems = new List<string>();
-        foreach (var name in names)
+        foreach (var (key, value) in configuration.AsEnumerable().Where(kv => kv.Value is not null))
         {
-            foreach (var key in configuration.AsEnumerable().Select(kv => kv.Key).Where(k => k.Equals(name, StringComparison.OrdinalIgnoreCase) || k.EndsWith(":" + name, StringComparison.OrdinalIgnoreCase)))
+            var alone = new ConfigurationBuilder().AddInMemoryCollection([new KeyValuePair<string, string?>(key, value)]).Build();
+            try
             {
-                problems.Add($"{SourceOf(key, file)}: {key}: unknown key (for the keys kdumpd knows see {KdumpdOptions.DefaultConfigPath} as shipped)");
+                alone.Get<KdumpdOptions>(o => o.ErrorOnUnknownConfiguration = true);
+            }
+            catch (InvalidOperationException refused)
+            {
+                problems.Add(refused.Message.Contains("convert", StringComparison.OrdinalIgnoreCase)
+                    ? $"{SourceOf(key, file)}: {key}: '{value}' is not a valid value of this key ({TypeOf(refused.Message)})"
+                    : $"{SourceOf(key, file)}: {key}: unknown key (the shipped {KdumpdOptions.DefaultConfigPath} lists the keys kdumpd knows)");
             }
         }
 
-        if (problems.Count > 0)
-        {
-            return string.Join("; ", problems);
-        }
+        return problems.Count > 0 ? string.Join("; ", problems) : $"{file ?? "configuration"}: {e.Message}";
+    }
 
-        var failed = FailedKey().Match(e.Message);
-        if (failed.Success)
-        {
-            var key = failed.Groups["key"].Value;
-            return $"{SourceOf(key, file)}: {key}: '{configuration[key]}' is not a valid {failed.Groups["type"].Value}";
-        }
-
-        return $"{file ?? "configuration"}: {e.Message}";
+    private static string TypeOf(string message)
+    {
+        var m = FailedKey().Match(message);
+        return m.Success ? $"expected {m.Groups["type"].Value.Replace("System.", "", StringComparison.Ordinal)}" : message;
     }
 
     /// <summary>Prefixes a validator message ("Key: ...") with where the key's value came from.</summary>
@@ -152,9 +149,6 @@ public static partial class ConfigLoader
         return at < 0 ? file : $"{file}:{at + 1}";
     }
 
-    [GeneratedRegex(@"properties were not found on the instance of (?<type>[\w.]+): (?<names>.+)$")]
-    private static partial Regex UnknownProperties();
-
-    [GeneratedRegex(@"Failed to convert configuration value .* at '(?<key>[^']+)' to type '(?<type>[^']+)'")]
+    [GeneratedRegex(@"to type '(?<type>[^']+)'")]
     private static partial Regex FailedKey();
 }

@@ -212,7 +212,7 @@ public sealed class DumpCatalogTests : IDisposable
     }
 
     [Fact]
-    public void A_fifo_or_links_out_in_the_dump_directory_never_hang_or_leak_into_scan_or_hash()
+    public async Task A_fifo_or_links_out_in_the_dump_directory_never_hang_or_leak_into_scan_or_hash()
     {
         var fifo = _trees.Dir("20261125T100000Z-fifo");
         using (var mkfifo = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mkfifo", [Path.Join(fifo, "vmcore")]))!)
@@ -232,11 +232,11 @@ public sealed class DumpCatalogTests : IDisposable
         var catalog = Catalog();
 
         var scan = Task.Run(() => catalog.Scan(Ct), Ct);
-        scan.Wait(TimeSpan.FromSeconds(60), Ct).Should().BeTrue("a FIFO must not hang the scan");
+        (await Task.WhenAny(scan, Task.Delay(TimeSpan.FromSeconds(60), Ct))).Should().BeSameAs(scan, "a FIFO must not hang the scan");
         var hash = Task.Run(() => catalog.HashPending(Ct), Ct);
-        hash.Wait(TimeSpan.FromSeconds(60), Ct).Should().BeTrue("/dev/zero must not spin the hasher");
+        (await Task.WhenAny(hash, Task.Delay(TimeSpan.FromSeconds(60), Ct))).Should().BeSameAs(hash, "/dev/zero must not spin the hasher");
 
-        hash.Result.Should().Be(0);
+        (await hash).Should().Be(0);
         ByDir(catalog, "20261125T100000Z-fifo").HeaderError.Should().Contain("FIFO");
         ByDir(catalog, "20261126T100000Z-zero").HeaderError.Should().Contain("out of the dump directory");
         ByDir(catalog, "20261127T100000Z-shadow").HeaderError.Should().Contain("out of the dump directory");
