@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages kdumpd's tests and tools use: binutils (readelf checks the headers we write),
 # QEMU + kexec-tools + makedumpfile + busybox-static (the end-to-end kdump cycles), file, cpio,
-# xz-utils, zstd (initramfs and kernel package handling); debootstrap, e2fsprogs, python3 (the
-# installed-system image of tests/installed and bench/installed).
+# xz-utils, zstd (initramfs and kernel package handling); clang + libsqlite3-dev (the NativeAOT link of
+# deploy/publish.sh, SQLite linked in statically); curl, python3 (tests/native/verbs.sh); debootstrap,
+# e2fsprogs (the installed-system image of tests/installed and bench/installed).
 set -euo pipefail
-pkgs=(binutils qemu-system-x86 kexec-tools makedumpfile busybox-static file cpio xz-utils zstd gzip debootstrap e2fsprogs python3)
+pkgs=(binutils qemu-system-x86 kexec-tools makedumpfile busybox-static file cpio xz-utils zstd gzip clang libsqlite3-dev curl python3 debootstrap e2fsprogs)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

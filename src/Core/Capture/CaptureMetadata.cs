@@ -57,12 +57,8 @@ public sealed record CaptureMetadata
 
     public string? FinalAction { get; init; }
 
-    public static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        WriteIndented = true,
-    };
+    /// <summary>snake_case, nulls left out, indented; source-generated (the daemon is a NativeAOT binary).</summary>
+    public static JsonSerializerOptions JsonOptions => CaptureMetadataJsonContext.Default.Options;
 
     /// <summary>Parses kdumpd.json bytes; null when not valid JSON.</summary>
     public static CaptureMetadata? TryParse(ReadOnlySpan<byte> json)
@@ -88,7 +84,7 @@ public sealed record CaptureMetadata
                 return null;
             }
 
-            return JsonSerializer.Deserialize<CaptureMetadata>(File.ReadAllBytes(path), JsonOptions);
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), CaptureMetadataJsonContext.Default.CaptureMetadata);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
@@ -96,3 +92,10 @@ public sealed record CaptureMetadata
         }
     }
 }
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true)]
+[JsonSerializable(typeof(CaptureMetadata))]
+public sealed partial class CaptureMetadataJsonContext : JsonSerializerContext;
