@@ -65,7 +65,7 @@ public sealed record CaptureMetadata
     {
         try
         {
-            return JsonSerializer.Deserialize<CaptureMetadata>(json, JsonOptions);
+            return JsonSerializer.Deserialize(json, CaptureMetadataJsonContext.Default.CaptureMetadata);
         }
         catch (JsonException)
         {
