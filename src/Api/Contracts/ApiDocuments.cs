@@ -96,7 +96,8 @@ public enum DumpFileKind
 }
 
 /// <summary>A file the catalogue vouches for: the only paths a download may reach.</summary>
-public sealed record DumpFile(string Path, string DownloadName, string ContentType, string? Sha256);
+/// <param name="Root">The dump directory: the file is opened beneath it, never through a link out of it.</param>
+public sealed record DumpFile(string Path, string DownloadName, string ContentType, string? Sha256, string Root);
 
 public sealed record ReadinessDocument(bool Ready, IReadOnlyList<CheckDocument> Checks);
 

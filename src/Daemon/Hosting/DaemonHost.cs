@@ -107,8 +107,9 @@ public static class DaemonHost
         // The dump directory must exist before the first crash: the capture kernel writes into it.
         Directory.CreateDirectory(options.DumpDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
-        // The schema is migrated before anything else runs: a database this kdumpd cannot use stops the start.
-        database.Migrate();
+        // The schema is migrated before anything else runs; a file this kdumpd cannot use is moved aside
+        // and rebuilt (it holds only rebuildable rows and history): arming never waits on the catalogue.
+        database.OpenOrRebuild(logger);
         var app = builder.Build();
         var metrics = app.Services.GetRequiredService<KdumpdMetrics>();
         app.Services.GetRequiredService<ReloadCoordinator>().PassCompleted += pass =>

@@ -131,8 +131,8 @@ public sealed class KdumpdService(
         }
 
         return Task.FromResult<DumpFile?>(kind == DumpFileKind.Vmcore
-            ? new DumpFile(path, $"{id}-{Path.GetFileName(path)}", "application/octet-stream", record.Sha256)
-            : new DumpFile(path, $"{id}-dmesg.txt", "text/plain; charset=utf-8", null));
+            ? new DumpFile(path, $"{id}-{Path.GetFileName(path)}", "application/octet-stream", record.Sha256, options.DumpDir)
+            : new DumpFile(path, $"{id}-dmesg.txt", "text/plain; charset=utf-8", null, options.DumpDir));
     }
 
     public Task<DeleteResult> DeleteDumpAsync(string id, string requestedBy, CancellationToken cancellationToken)
@@ -223,6 +223,18 @@ public sealed class KdumpdService(
     }
 
     private (int Total, int Complete, long Bytes, DateTimeOffset? LastCrash) DumpCounts()
+    {
+        try
+        {
+            return DumpCountsFromDatabase();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            return (0, 0, 0, null); // the database check says why; status still answers
+        }
+    }
+
+    private (int Total, int Complete, long Bytes, DateTimeOffset? LastCrash) DumpCountsFromDatabase()
     {
         using var connection = database.Open();
         using var command = connection.CreateCommand();
