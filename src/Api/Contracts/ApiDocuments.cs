@@ -113,6 +113,10 @@ public sealed record CheckDocument(string Name, bool Ok, string Detail);
 /// <summary>Who the presented token is and what it may do: the dashboard shows only what the roles allow.</summary>
 public sealed record IdentityDocument(string Name, IReadOnlyList<string> Roles);
 
-public sealed record ActionResultDocument(string Outcome, long? Generation, string Message);
+public sealed record ActionResultDocument(string Outcome, long? Generation, string Message)
+{
+    /// <summary>Set with the outcome "throttled": when the next operator reload is admitted.</summary>
+    public int? RetryAfterSeconds { get; init; }
+}
 
 public sealed record DeleteResult(bool Found, bool Deleted, string Message);
