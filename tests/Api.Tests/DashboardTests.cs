@@ -161,6 +161,35 @@ public sealed class DashboardTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unloaded_host_is_shown_not_armed_with_each_failing_check_and_its_reason()
+    {
+        using var client = _daemon.Client(ApiRole.Operate);
+        using var unload = await client.PostAsync("/v1/unload", null, TestContext.Current.CancellationToken);
+        unload.StatusCode.Should().Be(HttpStatusCode.OK);
+        using var ready = await client.GetAsync("/readyz", TestContext.Current.CancellationToken);
+        ready.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        using var readiness = JsonDocument.Parse(await ready.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var failing = readiness.RootElement.GetProperty("checks").EnumerateArray()
+            .Where(c => !c.GetProperty("ok").GetBoolean())
+            .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("detail").GetString()!);
+        using var browser = DashboardBrowser.StartOrSkip(_daemon.BaseAddress);
+
+        browser.SignIn(_daemon.Tokens[ApiRole.Read]);
+
+        browser.Driver.FindElement(By.Id("armed")).GetAttribute("data-armed").Should().Be("false");
+        browser.Driver.FindElement(By.Id("armed")).Text.Should().Contain("NOT ARMED");
+        failing.Should().ContainKey("loaded");
+        var rows = browser.All("#checks tr[data-ok='false']").ToDictionary(r => r.GetAttribute("data-check")!, r => r.Text);
+        rows.Keys.Should().BeEquivalentTo(failing.Keys);
+        foreach (var (name, detail) in failing)
+        {
+            rows[name].Should().Contain("failing").And.Contain(detail);
+        }
+
+        browser.Screenshot("host-not-armed");
+    }
+
+    [Fact]
     public async Task Memory_map_draws_one_shape_per_planned_segment_at_its_address()
     {
         using var client = _daemon.Client(ApiRole.Read);
