@@ -5,6 +5,7 @@
 #
 #   bench/installed/bench.sh [tool...]        tools: kdumpd kdump-tools (default both)
 #   BENCH_SIZES="256M 128M 96M 160M 192M"     sizes to try, most informative first
+#   BENCH_REUSE=1                             re-read the records of cycles already run, no QEMU
 #
 # For each tool: crashkernel=256M gives the timings; then the smallest size that still saves a
 # complete dump is searched among the sizes (a size is not tried when a smaller one already saved
@@ -19,17 +20,25 @@ cache=${KDUMPD_INSTALLED_CACHE:-/var/tmp/kdumpd-installed}
 tools=${*:-kdumpd kdump-tools}
 sizes=${BENCH_SIZES:-256M 128M 96M 160M 192M}
 results=$cache/bench; mkdir -p "$results"
-rows=$results/cycles.tsv; : > "$rows"
+# cycles of earlier runs of the tools not named this time are kept (one tool per run is fine)
+rows=$results/cycles.tsv; touch "$rows"; cp "$rows" "$rows.prev"
+for tool in $tools; do awk -F'\t' -v t="$tool" '$1 != t' "$rows" > "$rows.tmp"; mv "$rows.tmp" "$rows"; done
 
 mib() { echo "${1%M}"; }
 
 # one_cycle TOOL SIZE -> appends "tool size outcome loaded armed panic_to_saved bytes note" to $rows
 one_cycle() {
     local tool=$1 size=$2 img run out vm outcome note="" cov loaded armed p2s bytes
-    img=$(bash "$root/tests/installed/image.sh" "$tool" | tail -1) || { echo "image build failed for $tool" >&2; return 1; }
     run=$results/$tool-$size; out=$run/out
-    ilog "bench: $tool at crashkernel=$size"
-    cycle "$img" "$run" "$size"
+    if [ "${BENCH_REUSE:-0}" = 1 ] && [ -s "$run/serial.log" ] && [ -d "$out" ]; then
+        ilog "bench: $tool at crashkernel=$size: reusing the records of $run (BENCH_REUSE=1)"
+        CYCLE_SECONDS=$(awk -F'\t' -v t="$tool" -v s="$size" '$1 == t && $2 == s { print $8 }' "$rows.prev" 2>/dev/null | tail -1)
+        CYCLE_SECONDS=${CYCLE_SECONDS:-?}
+    else
+        img=$(bash "$root/tests/installed/image.sh" "$tool" | tail -1) || { echo "image build failed for $tool" >&2; return 1; }
+        ilog "bench: $tool at crashkernel=$size"
+        cycle "$img" "$run" "$size"
+    fi
     loaded=$(cat "$out/loaded-uptime" 2>/dev/null || echo -); armed=$(cat "$out/armed-uptime" 2>/dev/null || echo -)
     p2s=-; bytes=-
     if [ -f "$out/first-failed" ] || [ "$armed" = - ]; then
@@ -76,7 +85,7 @@ need=$(for f in "$results"/kdumpd-*/out/plan-cli.txt; do
 echo
 echo "== kdumpd vs kdump-tools on the same Debian 12 image (QEMU TCG, 1 GiB, 2 CPUs; $(date -u +%F))"
 printf '%-12s %-26s %-22s %-14s %-26s\n' tool "boot → armed (uptime, s)" "panic → dump saved (s)" "dump size" "smallest complete crashkernel="
-for tool in $tools; do
+for tool in $(cut -f1 "$rows" | sort -u); do
     r=$(awk -F'\t' -v t="$tool" '$1 == t && $2 == "256M"' "$rows" | head -1)
     smallest=$(awk -F'\t' -v t="$tool" '$1 == t && $3 == "complete" { print $2 }' "$rows" | sort -n | head -1)
     failed=$(awk -F'\t' -v t="$tool" '$1 == t && $3 != "complete" { printf "%s%s(%s)", sep, $2, $3; sep=" " }' "$rows")

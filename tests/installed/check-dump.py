@@ -11,9 +11,11 @@ set in the first (memory-present) bitmap, and the header must not carry the inco
 Prints one line: "ok: ..." (exit 0) or "bad: ..." (exit 1).
 """
 import argparse
+import os
 import struct
 import subprocess
 import sys
+import tempfile
 
 PAGE = 4096
 INCOMPLETE = 0x8
@@ -127,13 +129,18 @@ def main():
         else:
             ap.error("--elfcorehdr or --iomem is required")
         magic = open(a.vmcore, "rb").read(16)
-        if magic[:4] == b"\x7fELF":
-            r = check_elf(a.vmcore, ref)
-            kind = "ELF"
-        elif magic[:8] == b"KDUMP   ":
-            r = check_kdump(a.vmcore, ref)
-            kind = "kdump-compressed"
+        if magic[:12] == b"makedumpfile":
+            # the flattened format (makedumpfile -F, what kdump-tools writes): rearranged by
+            # makedumpfile -R into the kdump-compressed file it stands for
+            with tempfile.TemporaryDirectory(dir=os.path.dirname(os.path.abspath(a.vmcore))) as tmp:
+                plain = os.path.join(tmp, "vmcore")
+                with open(a.vmcore, "rb") as src:
+                    subprocess.run(["makedumpfile", "-R", plain], stdin=src, capture_output=True, check=True)
+                r, kind = check_file(plain, ref)
+                kind = kind and f"flattened {kind}"
         else:
+            r, kind = check_file(a.vmcore, ref)
+        if kind is None:
             print(f"bad: {a.vmcore}: unknown dump format (first bytes {magic[:12]!r})")
             return 1
     except (OSError, ValueError, struct.error, subprocess.CalledProcessError) as e:
@@ -145,6 +152,15 @@ def main():
     mib = sum(hi - lo for lo, hi in ref) / 2**20
     print(f"ok: {kind} dump covers {len(ref)} ranges ({mib:.1f} MiB) of {what}")
     return 0
+
+
+def check_file(path, ref):
+    magic = open(path, "rb").read(8)
+    if magic[:4] == b"\x7fELF":
+        return check_elf(path, ref), "ELF"
+    if magic == b"KDUMP   ":
+        return check_kdump(path, ref), "kdump-compressed"
+    return None, None
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Kdumpd.Core.Capture;
 using Kdumpd.Core.Host;
+using Kdumpd.Core.Processes;
 using Serilog.Events;
 
 namespace Kdumpd.Daemon.Cli;
@@ -44,7 +45,7 @@ public static class CaptureCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var log = DumpsOptions.StderrLogger(LogEventLevel.Information);
-            var runner = new CaptureCommandRunner();
+            var runner = new ProcessRunner();
             var options = new CaptureOptions
             {
                 VmcorePath = result.GetValue(vmcore)!,

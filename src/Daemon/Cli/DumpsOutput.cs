@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Kdumpd.Core.Catalog;
 
+using Kdumpd.Core.Units;
+
 namespace Kdumpd.Daemon.Cli;
 
 /// <summary>Text and JSON renderings of catalogue rows for the `dumps` verbs.</summary>
@@ -28,7 +30,7 @@ public static class DumpsOutput
             d.CrashTime?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "-",
             d.KernelRelease ?? "-",
             d.Format is null ? "-" : d.Compression is null or "none" ? d.Format : $"{d.Format}/{d.Compression}",
-            d.FileSize is { } s ? Size(s) : "-",
+            d.FileSize is { } s ? ByteSize.Format(s, compact: true) : "-",
             State(d),
             Truncate(d.PanicSummary ?? "-", 60),
         }));
@@ -61,7 +63,7 @@ public static class DumpsOutput
         Line("Compression:", d.Compression);
         Line("Dump level:", d.DumpLevel);
         Line("Vmcore:", d.VmcorePath);
-        Line("Size:", d.FileSize is { } s ? $"{Size(s)} ({s} bytes)" : null);
+        Line("Size:", d.FileSize is { } s ? $"{ByteSize.Format(s, compact: true)} ({s} bytes)" : null);
         Line("SHA-256:", d.Sha256 ?? (d.VmcorePath is null ? null : "(not computed yet)"));
         Line("Dmesg:", d.DmesgPath);
         Line("Generation:", d.Generation);
@@ -81,20 +83,6 @@ public static class DumpsOutput
     }
 
     public static string State(DumpRecord d) => d.HeaderError is not null && d.Complete ? "unreadable" : d.Complete ? "complete" : "incomplete";
-
-    public static string Size(long bytes)
-    {
-        string[] units = ["B", "K", "M", "G", "T"];
-        double v = bytes;
-        var u = 0;
-        while (v >= 1024 && u < units.Length - 1)
-        {
-            v /= 1024;
-            u++;
-        }
-
-        return u == 0 ? $"{bytes}B" : v.ToString(v < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + units[u];
-    }
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
 }

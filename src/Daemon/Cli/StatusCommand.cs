@@ -2,7 +2,7 @@ using System.CommandLine;
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
 using Kdumpd.Core.Loading;
-
+using Kdumpd.Core.Units;
 using Kdumpd.Daemon.Configuration;
 
 namespace Kdumpd.Daemon.Cli;
