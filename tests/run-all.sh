@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of kdumpd and prints one closing line "N passed, N failed".
 #   1. unit, property and API tests: `dotnet test Daemon.sln` (TRX results counted)
-#   2. end-to-end tests in QEMU (tests/e2e/run.sh): real kernels, real kexec, real dumps.
+#   2. the NativeAOT binary (deploy/publish.sh) running every verb (tests/native/verbs.sh)
+#   3. end-to-end tests in QEMU (tests/e2e/run.sh): real kernels, real kexec, real dumps.
 #      KDUMPD_SKIP_E2E=1 skips them (say so loudly: CI never sets it).
 #   3. the installed-system test (tests/installed/run.sh): a Debian 12 image from Debian packages
 #      with kdumpd installed from its package, crashed in QEMU. OPT-IN for now:
@@ -36,6 +37,19 @@ fi
 # Skipped tests (e.g. the dashboard's browser tests without chromium) are neither passed nor hidden.
 [ "$skipped" -eq 0 ] || echo "== $skipped test(s) SKIPPED (their reasons are in $results/dotnet-test.log)"
 
+
+echo "== native binary (deploy/publish.sh, then every verb: tests/native/verbs.sh)"
+if binary=$(deploy/publish.sh 2>"$results/publish.log" | tail -1) && [ -x "$binary" ]; then
+    export KDUMPD_BINARY=$binary # the e2e guests run this same binary
+    bash tests/native/verbs.sh "$binary" 2>&1 | tee "$results/native.log"
+    native_pass=$(grep -c '^NATIVE PASS ' "$results/native.log" || true)
+    native_fail=$(grep -c '^NATIVE FAIL ' "$results/native.log" || true)
+    passed=$((passed + native_pass)); failed=$((failed + native_fail))
+    [ "$native_pass" -gt 0 ] || { echo "tests/native/verbs.sh reported no result"; failed=$((failed + 1)); }
+else
+    echo "NATIVE FAIL publish: deploy/publish.sh failed (see $results/publish.log)"; tail -20 "$results/publish.log"
+    failed=$((failed + 1))
+fi
 
 if [ "${KDUMPD_SKIP_E2E:-0}" = 1 ]; then
     echo "== end-to-end tests SKIPPED (KDUMPD_SKIP_E2E=1)"
