@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using Kdumpd.Api;
 using Kdumpd.Api.Auth;
 using Kdumpd.Api.Contracts;
+using Kdumpd.Api.Dashboard;
 using Kdumpd.Api.Metrics;
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
@@ -120,6 +121,7 @@ public static class DaemonHost
             }
         };
         app.MapKdumpdApi(options.Api.PublicDocs);
+        app.MapKdumpdDashboard();
         return app;
     }
 

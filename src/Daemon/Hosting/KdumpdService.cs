@@ -58,7 +58,8 @@ public sealed class KdumpdService(
             [.. stats.Watchers.OrderBy(w => w.Key, StringComparer.Ordinal)
                 .Select(w => new WatcherDocument(w.Key, w.Value.Active ? "active" : "inactive", w.Value.Detail))],
             new DumpCountsDocument(counts.Total, counts.Complete, counts.Total - counts.Complete, counts.Bytes),
-            kernel.LoadsLeft));
+            kernel.LoadsLeft,
+            new CrashHotplugDocument(planned?.Host.Memory?.CrashHotplug, planned?.Host.Cpus.CrashHotplug)));
     }
 
     public Task<ReadinessDocument> GetReadinessAsync(CancellationToken cancellationToken)
@@ -111,6 +112,9 @@ public sealed class KdumpdService(
 
     public Task<GenerationDocument?> GetGenerationAsync(long number, CancellationToken cancellationToken) =>
         Task.FromResult(number is < 1 or > int.MaxValue ? null : loading.Store.Get((int)number) is { } g ? Map(g) : null);
+
+    public Task<string?> GetGenerationPlanJsonAsync(long number, CancellationToken cancellationToken) =>
+        Task.FromResult(number is < 1 or > int.MaxValue ? null : loading.Store.Get((int)number)?.PlanJson);
 
     public Task<DumpPage> ListDumpsAsync(Api.Contracts.DumpQuery query, CancellationToken cancellationToken)
     {
@@ -310,5 +314,6 @@ public sealed class KdumpdService(
         d.CoversPlan,
         d.HeaderError,
         d.VmcorePath is not null,
-        d.DmesgPath is not null);
+        d.DmesgPath is not null,
+        d.CallTrace);
 }
