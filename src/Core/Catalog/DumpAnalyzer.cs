@@ -64,6 +64,8 @@ internal static class DumpAnalyzer
 
     public static DumpFacts Analyze(LocatedDump located, string scanKey, long totalBytes)
     {
+        // Every file is opened beneath the dump directory, as a regular file, before a byte is read.
+        var root = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(located.Directory))!;
         DumpHeaderInfo? header = null;
         string? headerError = null;
         long? size = null;
@@ -72,12 +74,17 @@ internal static class DumpAnalyzer
         {
             try
             {
-                var fi = Resolve(new FileInfo(vmcore));
-                size = fi.Length;
-                mtime = new DateTimeOffset(fi.LastWriteTimeUtc, TimeSpan.Zero);
-                header = DumpProbe.Probe(vmcore);
+                using var file = ConfinedFile.Open(root, vmcore);
+                size = file.Length;
+                mtime = file.Status.Mtime;
+                using var source = FileDumpSource.Over(file);
+                header = DumpProbe.Probe(source);
             }
             catch (InvalidFormatException e)
+            {
+                headerError = e.Message;
+            }
+            catch (ConfinedFileException e)
             {
                 headerError = e.Message;
             }
@@ -92,9 +99,30 @@ internal static class DumpAnalyzer
             }
         }
 
-        var (panic, note) = Triage(located, header);
+        var (panic, note) = Triage(root, located, header);
 
-        var meta = located.MetadataPath is null ? null : CaptureMetadata.TryRead(located.MetadataPath);
+        CaptureMetadata? meta = null;
+        var owned = false;
+        if (located.MetadataPath is { } metadataPath)
+        {
+            ConfinedFile? metadata = null;
+            try
+            {
+                metadata = ConfinedFile.Open(root, metadataPath);
+                meta = metadata.Length <= 1 << 20 ? CaptureMetadata.TryParse(ReadAll(metadata)) : null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                meta = null;
+            }
+
+            using (metadata)
+            {
+                owned = located.Owned && DumpOwnership.Verify(located.Directory, metadata, meta, located.VmcorePath, out _);
+            }
+        }
+
+        located = located with { Owned = owned };
         var reason = located.IncompleteMarker is { } marker ? $"marker: {marker}" : null;
         reason ??= meta is { Complete: false } && located.Layout == DumpLayout.Kdumpd
             ? $"kdumpd.json: {meta.IncompleteReason ?? "capture did not finish"}" : null;
@@ -130,13 +158,15 @@ internal static class DumpAnalyzer
     /// printk buffer (and, in a directory kdumpd owns, saved as dmesg.txt for the next reader).
     /// Never throws: what went wrong is the note.
     /// </summary>
-    private static (PanicReport? Report, string? Note) Triage(LocatedDump located, DumpHeaderInfo? header)
+    private static (PanicReport? Report, string? Note) Triage(string root, LocatedDump located, DumpHeaderInfo? header)
     {
         try
         {
             if (located.DmesgPath is { } dmesg)
             {
-                var report = DmesgAnalyzer.AnalyzeFile(dmesg);
+                using var file = ConfinedFile.Open(root, dmesg);
+                using var stream = file.OpenStream();
+                var report = DmesgAnalyzer.AnalyzeStream(stream);
                 return (report, report.Uncertain);
             }
 
@@ -164,6 +194,13 @@ internal static class DumpAnalyzer
         {
             return (null, $"dmesg unreadable: {e.Message}");
         }
+    }
+
+    private static byte[] ReadAll(ConfinedFile file)
+    {
+        var buffer = new byte[file.Length];
+        var n = RandomAccess.Read(file.Handle, buffer, 0);
+        return n == buffer.Length ? buffer : buffer[..n];
     }
 
     /// <summary>A symlinked vmcore (operators link dumps from elsewhere) is measured by its target.</summary>

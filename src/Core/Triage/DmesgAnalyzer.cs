@@ -27,6 +27,13 @@ public static class DmesgAnalyzer
     public static PanicReport AnalyzeFile(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return AnalyzeStream(stream);
+    }
+
+    /// <summary>Reads at most <see cref="KernelLogText.MaxBytes"/> of a dmesg opened by the caller (a confined file).</summary>
+    public static PanicReport AnalyzeStream(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
         var buffer = new byte[Math.Min(stream.Length, KernelLogText.MaxBytes)];
         var n = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
         return Analyze(KernelLogText.Decode(buffer.AsSpan(0, n)));

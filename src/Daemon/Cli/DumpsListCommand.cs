@@ -33,7 +33,7 @@ public static class DumpsListCommand
                 {
                     var groups = catalog.Groups();
                     result.InvocationConfiguration.Output.Write(options.Json(result)
-                        ? JsonSerializer.Serialize(groups, DumpsOutput.Json) + "\n"
+                        ? JsonSerializer.Serialize(groups, DumpsOutput.Json.IReadOnlyListCrashGroup) + "\n"
                         : groups.Count == 0 ? $"No crash groups in {catalog.DumpDirectory} (no dump has a titled crash).\n" : DumpsOutput.GroupTable(groups));
                     return ExitCodes.Ok;
                 }

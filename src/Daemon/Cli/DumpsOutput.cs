@@ -120,4 +120,5 @@ public sealed record DumpsRescanSummary(int Found, int Added, int Updated, int U
 [JsonSerializable(typeof(DumpRecord))]
 [JsonSerializable(typeof(IReadOnlyList<DumpRecord>))]
 [JsonSerializable(typeof(DumpsRescanSummary))]
+[JsonSerializable(typeof(IReadOnlyList<CrashGroup>))]
 public sealed partial class DumpsJsonContext : JsonSerializerContext;
