@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # Debian packages kdumpd's tests and tools use: binutils (readelf checks the headers we write),
 # QEMU + kexec-tools + makedumpfile + busybox-static (the end-to-end kdump cycles), file, cpio,
-# xz-utils, zstd (initramfs and kernel package handling).
+# xz-utils, zstd (initramfs and kernel package handling), openssh-server + openssh-client (the
+# egress tests run a real sshd on loopback), nodejs + npm (s3rver, the S3-compatible server of the
+# egress tests, pinned in tests/tools/package.json).
 set -euo pipefail
-pkgs=(binutils qemu-system-x86 kexec-tools makedumpfile busybox-static file cpio xz-utils zstd gzip)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+pkgs=(binutils qemu-system-x86 kexec-tools makedumpfile busybox-static file cpio xz-utils zstd gzip openssh-server openssh-client)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+# node may come from the image rather than Debian; npm with it.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+[ "$(id -u)" = 0 ] && sudo= || sudo=sudo
 if ((${#missing[@]})); then
-    [ "$(id -u)" = 0 ] && sudo= || sudo=sudo
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "deps: ${pkgs[*]} present"
+if [ ! -f "$root/tests/tools/node_modules/s3rver/bin/s3rver.js" ]; then
+    npm install --prefix "$root/tests/tools" --no-audit --no-fund --loglevel=error >/dev/null
+fi
+echo "deps: ${pkgs[*]} node npm s3rver present"
