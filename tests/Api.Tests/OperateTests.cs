@@ -28,6 +28,28 @@ public sealed class OperateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_second_operator_reload_within_the_interval_is_refused_with_429_and_retry_after()
+    {
+        using var client = _daemon.Client(ApiRole.Operate);
+        var ct = TestContext.Current.CancellationToken;
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? last = null;
+        for (var i = 0; i < 5; i++)
+        {
+            last?.Dispose();
+            last = await client.PostAsync("/v1/reload?force=true", null, ct);
+            statuses.Add(last.StatusCode);
+        }
+
+        statuses.Count(s => s == HttpStatusCode.OK).Should().BeLessThanOrEqualTo(1, "one operator reload per Reload:OperatorIntervalSeconds");
+        statuses.Skip(1).Should().OnlyContain(s => s == HttpStatusCode.TooManyRequests);
+        last!.Headers.RetryAfter!.Delta.Should().BeGreaterThan(TimeSpan.Zero);
+        (await last.Content.ReadAsStringAsync(ct)).Should().Contain("throttled");
+        last.Dispose();
+    }
+
+    [Fact]
     public async Task Operate_token_deletes_kdumpds_own_dump_but_never_a_foreign_one()
     {
         using var client = _daemon.Client(ApiRole.Operate);

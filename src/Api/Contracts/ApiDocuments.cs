@@ -102,6 +102,10 @@ public sealed record ReadinessDocument(bool Ready, IReadOnlyList<CheckDocument> 
 
 public sealed record CheckDocument(string Name, bool Ok, string Detail);
 
-public sealed record ActionResultDocument(string Outcome, long? Generation, string Message);
+public sealed record ActionResultDocument(string Outcome, long? Generation, string Message)
+{
+    /// <summary>Set with the outcome "throttled": when the next operator reload is admitted.</summary>
+    public int? RetryAfterSeconds { get; init; }
+}
 
 public sealed record DeleteResult(bool Found, bool Deleted, string Message);

@@ -15,7 +15,8 @@ public interface IKdumpdService
 
     Task<byte[]?> GetElfCoreHeaderAsync(CancellationToken cancellationToken);
 
-    Task<ActionResultDocument> ReloadAsync(string requestedBy, CancellationToken cancellationToken);
+    /// <param name="spendLastLoad">The operator said --force: the last kexec_load_limit_panic unit may be spent.</param>
+    Task<ActionResultDocument> ReloadAsync(string requestedBy, bool spendLastLoad, CancellationToken cancellationToken);
 
     Task<ActionResultDocument> UnloadAsync(string requestedBy, CancellationToken cancellationToken);
 

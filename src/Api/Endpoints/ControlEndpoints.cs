@@ -12,10 +12,11 @@ public static class ControlEndpoints
 {
     public static void Map(IEndpointRouteBuilder v1)
     {
-        v1.MapPost("/reload", async (ClaimsPrincipal user, IKdumpdService service, CancellationToken ct) =>
-                Answer(await service.ReloadAsync(Who(user), ct)))
+        v1.MapPost("/reload", async (ClaimsPrincipal user, IKdumpdService service, bool? force, CancellationToken ct) =>
+                Answer(await service.ReloadAsync(Who(user), force == true, ct)))
             .RequireAuthorization(ApiRoles.Operate).WithTags("control")
-            .WithSummary("Force a pass through the reload coordinator; returns the generation in force after it.");
+            .WithSummary("Force a pass through the reload coordinator; returns the generation in force after it. "
+                + "Rate limited (429 with Retry-After); the last kexec_load_limit_panic unit is spent only with ?force=true.");
 
         v1.MapPost("/unload", async (ClaimsPrincipal user, IKdumpdService service, CancellationToken ct) =>
                 Answer(await service.UnloadAsync(Who(user), ct)))
@@ -27,8 +28,19 @@ public static class ControlEndpoints
 
     private static IResult Answer(ActionResultDocument result) => result.Outcome switch
     {
+        "throttled" => new ThrottledResult(result),
         "failed" => TypedResults.Json(result, ApiJsonContext.Default.ActionResultDocument, statusCode: StatusCodes.Status502BadGateway),
         "refused" => TypedResults.Json(result, ApiJsonContext.Default.ActionResultDocument, statusCode: StatusCodes.Status409Conflict),
         _ => TypedResults.Ok(result),
     };
+
+    /// <summary>429 with Retry-After: one operator reload per interval.</summary>
+    private sealed class ThrottledResult(ActionResultDocument result) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = (result.RetryAfterSeconds ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Json(result, ApiJsonContext.Default.ActionResultDocument, statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(httpContext);
+        }
+    }
 }

@@ -29,7 +29,8 @@ public static class BuiltinVmcoreWriter
 
         // /proc/vmcore reports its full size; a pipe or odd file may report 0: then read to the end.
         var total = RandomAccess.GetLength(input);
-        using var output = File.OpenHandle(destination, FileMode.Create, FileAccess.Write, FileShare.Read);
+        using var stream = DurableFiles.CreatePrivate(destination, bufferSize: 0);
+        var output = stream.SafeFileHandle;
         var buffer = GC.AllocateUninitializedArray<byte>(bufferBytes, pinned: true);
         long offset = 0, written = 0, zeroPages = 0, end = 0;
         try

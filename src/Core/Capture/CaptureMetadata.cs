@@ -14,6 +14,9 @@ public sealed record CaptureMetadata
 
     public string? KdumpdVersion { get; init; }
 
+    /// <summary>The dump's id (<see cref="Catalog.DumpId"/> of the folder name): with the file's owner and mode, what proves kdumpd wrote the folder.</summary>
+    public string? DumpId { get; init; }
+
     public string? Hostname { get; init; }
 
     public long? Generation { get; init; }

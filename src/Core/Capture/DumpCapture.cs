@@ -9,15 +9,23 @@ using Serilog;
 namespace Kdumpd.Core.Capture;
 
 /// <summary>
-/// Saves a vmcore in the capture kernel into &lt;dump dir&gt;/&lt;yyyyMMddTHHmmssZ&gt;-&lt;host&gt;/:
-/// kdumpd.json first (so the directory is known as kdumpd's and incomplete), then the vmcore into
-/// vmcore-incomplete (makedumpfile or the built-in writer), fsync, rename to vmcore, fsync the
-/// directory, dmesg.txt, and kdumpd.json rewritten with the outcome. A full disk or a failed
-/// collector leaves vmcore-incomplete and a kdumpd.json saying why; it never throws past the
-/// point where the final action must still run.
+/// Saves a vmcore in the capture kernel into &lt;dump dir&gt;/&lt;yyyyMMddTHHmmssZ&gt;-&lt;host&gt;/ (0700,
+/// every file 0600): kdumpd.json first (so the directory is known as kdumpd's, with its dump id, and
+/// incomplete), then dmesg.txt (small, and the most valuable part when the disk is nearly full), then
+/// the vmcore into vmcore-incomplete (makedumpfile or the built-in writer), fsync, rename to vmcore,
+/// fsync the directory, and kdumpd.json rewritten with the outcome. A little space is held back in
+/// kdumpd.reserve while the vmcore is written so that the final kdumpd.json fits on a full disk. A
+/// full disk or a failed collector leaves vmcore-incomplete and a kdumpd.json saying why; with no
+/// space at all an empty vmcore-incomplete marks the folder. It never throws past the point where
+/// the final action must still run.
 /// </summary>
 public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot host, ILogger? logger = null, TimeProvider? time = null)
 {
+    /// <summary>Held back while the vmcore is written: room for the final kdumpd.json beside the first one.</summary>
+    public const int ReserveBytes = 64 * 1024;
+
+    public const string ReserveFile = "kdumpd.reserve";
+
     private readonly ILogger _log = (logger ?? Serilog.Core.Logger.None).ForContext<DumpCapture>();
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -32,22 +40,15 @@ public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot h
         var partial = Path.Join(directory, DumpLocator.VmcoreIncomplete);
         var final = Path.Join(directory, DumpLocator.Vmcore);
         var metaPath = Path.Join(directory, DumpLocator.KdumpdMetadata);
+        var reservePath = Path.Join(directory, ReserveFile);
 
         var sourceBytes = new FileInfo(options.VmcorePath).Length;
-        long? free = null;
-        try
-        {
-            free = new DriveInfo(directory).AvailableFreeSpace;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            _log.Warning("Cannot tell the free space of {Directory}: {Error}", directory, e.Message);
-        }
-
+        var free = FreeBytes(directory);
         var collector = ChooseCollector(options.Collector, out var makedumpfile);
         var meta = new CaptureMetadata
         {
             KdumpdVersion = typeof(DumpCapture).Assembly.GetName().Version?.ToString(),
+            DumpId = DumpId.For(Path.GetFileName(directory)),
             Hostname = hostname,
             Generation = generation,
             Source = options.VmcorePath,
@@ -61,7 +62,14 @@ public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot h
             FreeBytesBefore = free,
             FinalAction = options.FinalAction.ToString().ToLowerInvariant(),
         };
-        WriteMetadata(metaPath, meta);
+        try
+        {
+            WriteMetadata(metaPath, meta);
+        }
+        catch (IOException e) when (DurableFiles.IsDiskFull(e))
+        {
+            return NoRoomAtAll(directory, partial, meta, free);
+        }
 
         if (free is { } f && f < sourceBytes)
         {
@@ -71,6 +79,12 @@ public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot h
         {
             _log.Information("Capturing {Source} ({Bytes} bytes) into {Directory}, {Free} bytes free, collector {Collector}", options.VmcorePath, sourceBytes, directory, free, meta.Collector);
         }
+
+        // The kernel log first: a few hundred KiB that usually say why the machine died.
+        var dmesgWatch = Stopwatch.StartNew();
+        var dmesg = await SaveDmesg(options, makedumpfile ?? runner.Find("makedumpfile"), Path.Join(directory, DumpLocator.KdumpdDmesg), cancellationToken);
+        dmesgWatch.Stop();
+        var reserved = Reserve(reservePath);
 
         var collect = Stopwatch.StartNew();
         string? reason = null;
@@ -96,6 +110,7 @@ public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot h
         }
 
         collect.Stop();
+        MakePrivate(partial);
         if (reason is null)
         {
             try
@@ -114,11 +129,13 @@ public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot h
         }
 
         var vmcorePath = File.Exists(final) ? final : File.Exists(partial) ? partial : null;
-        var dmesgWatch = Stopwatch.StartNew();
-        var dmesg = await SaveDmesg(options, makedumpfile ?? runner.Find("makedumpfile"), Path.Join(directory, DumpLocator.KdumpdDmesg), cancellationToken);
-        dmesgWatch.Stop();
-
         var info = vmcorePath is null ? null : new FileInfo(vmcorePath);
+        if (reason is not null && info is not null)
+        {
+            // What is really on disk, not what the collector had handed over when it failed.
+            reason = $"{reason}; {info.Length} of {sourceBytes} bytes reached the disk in {DumpLocator.VmcoreIncomplete}";
+        }
+
         meta = meta with
         {
             FinishedAt = _time.GetUtcNow(),
@@ -132,6 +149,11 @@ public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot h
             DmesgMilliseconds = dmesgWatch.Elapsed.TotalMilliseconds,
             TotalMilliseconds = total.Elapsed.TotalMilliseconds,
         };
+        if (reserved)
+        {
+            DurableFiles.TryDelete(reservePath);
+        }
+
         try
         {
             WriteMetadata(metaPath, meta);
@@ -154,6 +176,70 @@ public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot h
         return new CaptureResult(directory, vmcorePath, reason is null, reason, meta);
     }
 
+    /// <summary>Not even kdumpd.json fits: an empty vmcore-incomplete (no data block needed) still marks the folder.</summary>
+    private CaptureResult NoRoomAtAll(string directory, string partial, CaptureMetadata meta, long? free)
+    {
+        var reason = $"no space left in {directory} ({free?.ToString(CultureInfo.InvariantCulture) ?? "unknown"} bytes free): nothing of the vmcore was saved";
+        try
+        {
+            DurableFiles.CreatePrivate(partial).Dispose();
+            DurableFiles.SyncDirectory(directory);
+        }
+        catch (IOException e)
+        {
+            reason += $"; even the empty {DumpLocator.VmcoreIncomplete} marker failed: {e.Message}";
+        }
+
+        _log.Error("Dump in {Directory} is incomplete: {Reason}", directory, reason);
+        return new CaptureResult(directory, File.Exists(partial) ? partial : null, false, reason, meta with { IncompleteReason = reason, FinishedAt = _time.GetUtcNow() });
+    }
+
+    private bool Reserve(string path)
+    {
+        try
+        {
+            using var stream = DurableFiles.CreatePrivate(path, bufferSize: 0);
+            stream.Write(new byte[ReserveBytes]);
+            stream.Flush(flushToDisk: true);
+            return true;
+        }
+        catch (IOException e)
+        {
+            DurableFiles.TryDelete(path);
+            _log.Warning("Cannot hold back {Bytes} bytes for the final kdumpd.json in {Path}: {Error}", ReserveBytes, path, e.Message);
+            return false;
+        }
+    }
+
+    private long? FreeBytes(string directory)
+    {
+        try
+        {
+            return new DriveInfo(directory).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            _log.Warning("Cannot tell the free space of {Directory}: {Error}", directory, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>makedumpfile creates its output with its own mode; a dump is for root only.</summary>
+    private static void MakePrivate(string path)
+    {
+        try
+        {
+            if (!OperatingSystem.IsWindows() && File.Exists(path))
+            {
+                File.SetUnixFileMode(path, DurableFiles.Private);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // best effort: the folder itself is 0700
+        }
+    }
+
     private (string? Reason, long? ZeroPages) CopyBuiltin(CaptureOptions options, string partial)
     {
         var lastReport = Stopwatch.StartNew();
@@ -170,7 +256,7 @@ public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot h
             var result = BuiltinVmcoreWriter.Copy(options.VmcorePath, partial, options.BufferBytes, progress);
             if (result.DiskFull)
             {
-                return ($"disk full after {result.BytesCopied} of {result.SourceBytes} bytes: {result.Error}", result.ZeroPagesSkipped);
+                return ($"disk full: {result.Error}", result.ZeroPagesSkipped);
             }
 
             return (null, result.ZeroPagesSkipped);
@@ -206,6 +292,7 @@ public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot h
         }
 
         var outcome = await RunMakedumpfile(makedumpfile, ["--dump-dmesg", options.VmcorePath, path], cancellationToken);
+        MakePrivate(path);
         return outcome.ExitCode == 0 && File.Exists(path)
             ? "makedumpfile --dump-dmesg"
             : $"makedumpfile --dump-dmesg exited {outcome.ExitCode}: {LastLine(outcome.Output)}";
@@ -236,7 +323,7 @@ public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot h
 
     private static string CreateDumpDirectory(string dumpDirectory, DateTimeOffset now, string hostname)
     {
-        Directory.CreateDirectory(dumpDirectory);
+        Directory.CreateDirectory(dumpDirectory, PrivateDirectory);
         var name = $"{now.UtcDateTime.ToString(DumpLocator.KdumpdStampFormat, CultureInfo.InvariantCulture)}-{hostname}";
         var path = Path.Join(dumpDirectory, name);
         for (var i = 1; Directory.Exists(path); i++)
@@ -244,10 +331,12 @@ public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot h
             path = Path.Join(dumpDirectory, $"{name}.{i}");
         }
 
-        Directory.CreateDirectory(path);
+        Directory.CreateDirectory(path, PrivateDirectory);
         DurableFiles.SyncDirectory(dumpDirectory);
         return Path.GetFullPath(path);
     }
+
+    private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     private static void WriteMetadata(string path, CaptureMetadata meta) =>
         DurableFiles.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(meta, CaptureMetadata.JsonOptions));

@@ -40,18 +40,66 @@ public static partial class DurableFiles
         }
     }
 
-    /// <summary>Writes a small file atomically: temp file, fsync, rename, fsync the directory.</summary>
+    /// <summary>rw------- : what every file of a dump is created with (a vmcore holds all of a kernel's memory).</summary>
+    public const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>
+    /// Writes a small file atomically, 0600: temp file, fsync, rename, fsync the directory. On any
+    /// failure (a full disk) the temporary file is removed and the old file, if any, stays.
+    /// </summary>
     public static void WriteAtomically(string path, ReadOnlySpan<byte> content)
     {
         var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            stream.Write(content);
-            stream.Flush(flushToDisk: true);
+            using (var stream = CreatePrivate(temp))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw;
         }
 
-        File.Move(temp, path, overwrite: true);
         SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    /// <summary>Creates (or truncates) a file that only its owner can read: 0600 whatever the umask or an older file's mode.</summary>
+    public static FileStream CreatePrivate(string path, int bufferSize = 4096)
+    {
+        var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            Share = FileShare.Read,
+            BufferSize = bufferSize,
+            UnixCreateMode = Private,
+        });
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(stream.SafeFileHandle, Private); // an existing file keeps its mode on O_CREAT
+        }
+
+        return stream;
+    }
+
+    /// <summary>Deletes a file if it is there; false when it could not be removed.</summary>
+    public static bool TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]

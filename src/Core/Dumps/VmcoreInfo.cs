@@ -29,6 +29,27 @@ public sealed record VmcoreInfo(IReadOnlyDictionary<string, string> Entries)
     public ulong? KernelOffset =>
         ulong.TryParse(Entries.GetValueOrDefault("KERNELOFFSET"), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var v) ? v : null;
 
+    /// <summary>SYMBOL(name): a kernel virtual address, hexadecimal without 0x.</summary>
+    public ulong? Symbol(string name) => Hex($"SYMBOL({name})");
+
+    /// <summary>OFFSET(struct.member): decimal.</summary>
+    public long? Offset(string structMember) => Decimal($"OFFSET({structMember})");
+
+    /// <summary>SIZE(struct): decimal.</summary>
+    public long? Size(string name) => Decimal($"SIZE({name})");
+
+    /// <summary>LENGTH(name): decimal.</summary>
+    public long? Length(string name) => Decimal($"LENGTH({name})");
+
+    /// <summary>NUMBER(name): decimal, may be negative (NUMBER(phys_base) is, under KASLR).</summary>
+    public long? Number(string name) => Decimal($"NUMBER({name})");
+
+    private ulong? Hex(string key) =>
+        ulong.TryParse(Entries.GetValueOrDefault(key), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var v) ? v : null;
+
+    private long? Decimal(string key) =>
+        long.TryParse(Entries.GetValueOrDefault(key), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : null;
+
     /// <summary>Parses the note's text; stops at the first NUL, ignores lines without '='.</summary>
     public static VmcoreInfo Parse(ReadOnlySpan<byte> text)
     {

@@ -48,6 +48,8 @@ internal sealed class ReloadBurst
 
     public bool Force { get; private set; }
 
+    public bool SpendLastLoad { get; private set; }
+
     public List<TaskCompletionSource<ReloadPassRecord>> Waiters { get; } = [];
 
     public void Add(ReloadTrigger trigger)
@@ -84,6 +86,7 @@ internal sealed class ReloadBurst
         }
 
         Force |= trigger.Force;
+        SpendLastLoad |= trigger.SpendLastLoad;
         if (trigger.Completion is { } completion)
         {
             Waiters.Add(completion);

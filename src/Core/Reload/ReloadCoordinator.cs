@@ -68,7 +68,11 @@ public sealed class ReloadCoordinator : IDisposable
     /// An operator's request (API or CLI): queued like any trigger, and completed with the pass
     /// that handled it. <paramref name="force"/> reloads even when nothing changed.
     /// </summary>
-    public async Task<ReloadPassRecord> RequestReloadAsync(string requestedBy, bool force, CancellationToken cancellationToken)
+    public Task<ReloadPassRecord> RequestReloadAsync(string requestedBy, bool force, CancellationToken cancellationToken) =>
+        RequestReloadAsync(requestedBy, force, spendLastLoad: false, cancellationToken);
+
+    /// <param name="spendLastLoad">The operator said --force: the last kexec_load_limit_panic unit may go to this request.</param>
+    public async Task<ReloadPassRecord> RequestReloadAsync(string requestedBy, bool force, bool spendLastLoad, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(requestedBy);
         var completion = new TaskCompletionSource<ReloadPassRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -76,6 +80,7 @@ public sealed class ReloadCoordinator : IDisposable
         {
             RequestedBy = requestedBy,
             Force = force,
+            SpendLastLoad = spendLastLoad,
             Completion = completion,
         };
         if (!Post(trigger))
@@ -190,7 +195,7 @@ public sealed class ReloadCoordinator : IDisposable
                 "probe failed", null, null, null, null, ex.Message);
         }
 
-        var (action, reason) = Decide(summary, burst.Force, probe, _options.ReservedLoadBudget);
+        var (action, reason) = Decide(summary, burst.Force, probe, _options.ReservedLoadBudget, burst.SpendLastLoad);
         var request = new ReloadRequest(pass, probe, summary, reason);
         switch (action)
         {
@@ -237,7 +242,7 @@ public sealed class ReloadCoordinator : IDisposable
     }
 
     /// <summary>The whole decision, in one place.</summary>
-    internal static (PassAction Action, string Reason) Decide(BurstSummary burst, bool force, PlanProbe probe, int reservedLoadBudget)
+    internal static (PassAction Action, string Reason) Decide(BurstSummary burst, bool force, PlanProbe probe, int reservedLoadBudget, bool spendLastLoad = false)
     {
         var (action, reason) = DecideIgnoringBudget(burst, force, probe);
         if (action != PassAction.Reload || probe.LoadBudget is not { } budget)
@@ -248,6 +253,13 @@ public sealed class ReloadCoordinator : IDisposable
         if (budget <= 0)
         {
             return (PassAction.HoldBudget, $"{reason}, but kexec_load_limit_panic is exhausted: the kernel refuses every further load");
+        }
+
+        // The very last unit goes to an operator only when they said --force: after it the kernel
+        // refuses every load, including the one a new kernel will need.
+        if (budget <= 1 && burst.Kinds.All(k => k == ReloadTriggerKind.Explicit) && !spendLastLoad)
+        {
+            return (PassAction.HoldBudget, $"{reason}, but this would spend the last load left in kexec_load_limit_panic: repeat with --force (kdumpd reload --force) to spend it");
         }
 
         // Every load (and unload) spends one unit; the last ones are not spent on churn.

@@ -64,6 +64,9 @@ public sealed record ReloadTrigger(ReloadTriggerKind Kind, DateTimeOffset At)
     /// <summary>Reload even when the fingerprint is unchanged or the kernel handles hotplug itself.</summary>
     public bool Force { get; init; }
 
+    /// <summary>An operator's explicit <c>--force</c>: this request may spend the last kexec_load_limit_panic unit.</summary>
+    public bool SpendLastLoad { get; init; }
+
     /// <summary>Set for explicit requests: completed with the pass that handled the trigger.</summary>
     internal TaskCompletionSource<ReloadPassRecord>? Completion { get; init; }
 

@@ -73,7 +73,7 @@ public static class CaptureCommand
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // Whatever went wrong, the capture kernel must still reboot.
-                log.Error(e, "Capture failed");
+                log.Error("Capture failed: {Error}", e.Message);
             }
 
             await new FinalActionRunner(runner, log).RunAsync(options.FinalAction, cancellationToken);

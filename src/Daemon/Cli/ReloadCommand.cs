@@ -15,7 +15,8 @@ public static class ReloadCommand
     {
         var url = new Option<string>("--url") { Description = "the daemon's API", DefaultValueFactory = _ => "http://127.0.0.1:5480" };
         var token = new Option<string?>("--token") { Description = "an operate token (default: $KDUMPD_TOKEN)" };
-        var command = new Command("reload", "Ask the running daemon to re-plan and reload the panic kernel now") { url, token };
+        var force = new Option<bool>("--force") { Description = "spend even the last load kernel.kexec_load_limit_panic allows (after it the kernel refuses every load until reboot)" };
+        var command = new Command("reload", "Ask the running daemon to re-plan and reload the panic kernel now") { url, token, force };
         command.SetAction(async (parse, ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -31,7 +32,7 @@ public static class ReloadCommand
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
             try
             {
-                using var response = await client.PostAsync("/v1/reload", null, ct);
+                using var response = await client.PostAsync(parse.GetValue(force) ? "/v1/reload?force=true" : "/v1/reload", null, ct);
                 var body = await response.Content.ReadAsStringAsync(ct);
                 if (!response.IsSuccessStatusCode && (int)response.StatusCode is 401 or 403)
                 {

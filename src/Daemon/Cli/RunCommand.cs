@@ -89,7 +89,7 @@ public static class RunCommand
             await app.RunAsync(cancellationToken);
             return ExitCodes.Ok;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or InvalidOperationException)
         {
             logger.Fatal(e, "kdumpd could not start: {Reason}", e.Message);
             return ExitCodes.Error;

@@ -26,14 +26,20 @@ public static class TokenCommand
             var label = parse.GetValue(name) ?? $"{parsedRole.Name()}-{DateTime.UtcNow:yyyyMMddTHHmmssZ}";
             var path = parse.GetValue(config)!;
             var (secret, entry) = ApiToken.Create(label, parsedRole);
+            ConfigEdit edit;
             try
             {
-                ConfigFileEditor.AddToken(path, entry);
+                edit = ConfigFileEditor.AddToken(path, entry);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or InvalidOperationException)
             {
                 Console.Error.WriteLine($"kdumpd: {e.Message}");
                 return 1;
+            }
+
+            if (edit.CommentsDropped)
+            {
+                Console.Error.WriteLine($"kdumpd: {path} was rewritten without its comments (JSON rewrites cannot keep them); the file as it was is saved as {edit.Backup}");
             }
 
             Console.Error.WriteLine($"token '{label}' ({parsedRole.Name()}) added to {path}; restart or reload kdumpd to use it. It is shown only once:");

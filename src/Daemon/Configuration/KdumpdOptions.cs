@@ -66,6 +66,9 @@ public sealed class ReloadSettings
 
     public bool WatchUevents { get; set; } = true;
 
+    /// <summary>At most one operator reload (POST /v1/reload) per this many seconds; 0 = no limit.</summary>
+    public int OperatorIntervalSeconds { get; set; } = 30;
+
     /// <summary>The kernel log to watch for crash-hotplug failures; empty disables the watcher.</summary>
     public string Kmsg { get; set; } = "/dev/kmsg";
 }

@@ -27,6 +27,7 @@ public static partial class OptionsValidator
         Require(o.Reload.QuietWindowMs is >= 0 and <= 60_000, $"Reload:QuietWindowMs: {o.Reload.QuietWindowMs} must be 0..60000");
         Require(o.Reload.MaxDelayMs >= o.Reload.QuietWindowMs && o.Reload.MaxDelayMs <= 600_000,
             $"Reload:MaxDelayMs: {o.Reload.MaxDelayMs} must be at least Reload:QuietWindowMs ({o.Reload.QuietWindowMs}) and at most 600000");
+        Require(o.Reload.OperatorIntervalSeconds is >= 0 and <= 86_400, $"Reload:OperatorIntervalSeconds: {o.Reload.OperatorIntervalSeconds} must be 0..86400");
         Require(o.Reload.ReconcileSeconds is >= 10 and <= 86_400, $"Reload:ReconcileSeconds: {o.Reload.ReconcileSeconds} must be 10..86400");
         Require(o.Capture.Collector is "auto" or "makedumpfile" or "builtin",
             $"Capture:Collector: '{o.Capture.Collector}' is not one of auto, makedumpfile, builtin");
@@ -55,9 +56,8 @@ public static partial class OptionsValidator
                 continue;
             }
 
-            var loopback = uri.IsLoopback;
-            Require(loopback || uri.Scheme == "https",
-                $"Urls: '{url}' listens beyond loopback over plain HTTP; vmcores hold all of a kernel's memory: use https:// with Api:CertificatePath");
+            Require(ListenAddress.BindsLoopbackOnly(url) || uri.Scheme == "https",
+                $"Urls: '{url}' listens beyond loopback over plain HTTP (Kestrel binds '{uri.Host}' on every interface; only localhost and loopback IP literals stay local); vmcores hold all of a kernel's memory: use https:// with Api:CertificatePath");
             Require(uri.Scheme != "https" || !string.IsNullOrEmpty(o.Api.CertificatePath),
                 $"Urls: '{url}' is HTTPS but Api:CertificatePath is not set");
         }

@@ -33,7 +33,8 @@ public static class CaptureMode
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            log.Error(e, "Capture failed");
+            // One clear line: the capture kernel's console is all an operator may ever see.
+            log.Error("Capture failed: {Error}", e.Message);
         }
 
         await new FinalActionRunner(runner, log).RunAsync(capture.FinalAction, cancellationToken);

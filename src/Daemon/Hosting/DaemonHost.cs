@@ -82,12 +82,14 @@ public static class DaemonHost
         });
         builder.Services.AddSingleton(sp => new DumpCatalog(sp.GetRequiredService<KdumpdDatabase>(), options.DumpDir, logger, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<DiskSpace>();
+        builder.Services.AddSingleton(sp => new OperatorReloadGate(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.Reload.OperatorIntervalSeconds)));
         builder.Services.AddSingleton<KdumpdService>();
         builder.Services.AddSingleton<IKdumpdService>(sp => sp.GetRequiredService<KdumpdService>());
         builder.Services.AddSingleton(sp => new KdumpdMetrics(sp.GetRequiredService<KdumpdService>().Metrics));
         builder.Services.AddSingleton<CatalogMaintenanceService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogMaintenanceService>());
         builder.Services.AddHostedService<SighupReloadService>();
+        builder.Services.AddHostedService<ListenGuardService>();
         // UseSystemd() registers the notifier only under systemd.
         builder.Services.AddHostedService(sp => new SystemdWatchdogService(sp.GetService<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier>(), sp.GetRequiredService<TimeProvider>()));
         if (options.UnloadOnStop)

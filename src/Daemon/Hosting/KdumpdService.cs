@@ -24,7 +24,8 @@ public sealed class KdumpdService(
     ReloadCoordinator coordinator,
     DumpCatalog catalog,
     KdumpdDatabase database,
-    DiskSpace disk) : IKdumpdService
+    DiskSpace disk,
+    OperatorReloadGate reloadGate) : IKdumpdService
 {
     public Task<StatusDocument> GetStatusAsync(CancellationToken cancellationToken)
     {
@@ -71,9 +72,19 @@ public sealed class KdumpdService(
 
     public Task<byte[]?> GetElfCoreHeaderAsync(CancellationToken cancellationToken) => Task.FromResult(state.Plan.Header);
 
-    public async Task<ActionResultDocument> ReloadAsync(string requestedBy, CancellationToken cancellationToken)
+    public async Task<ActionResultDocument> ReloadAsync(string requestedBy, bool spendLastLoad, CancellationToken cancellationToken)
     {
-        var pass = await coordinator.RequestReloadAsync(requestedBy, force: true, cancellationToken);
+        if (!reloadGate.TryEnter(out var retryAfter))
+        {
+            var seconds = (int)Math.Ceiling(retryAfter.TotalSeconds);
+            return new ActionResultDocument("throttled", loading.Store.LatestLoaded()?.Number,
+                $"an operator reload ran less than {reloadGate.MinInterval.TotalSeconds:0} s ago (Reload:OperatorIntervalSeconds): try again in {seconds} s")
+            {
+                RetryAfterSeconds = seconds,
+            };
+        }
+
+        var pass = await coordinator.RequestReloadAsync(requestedBy, force: true, spendLastLoad, cancellationToken);
         var outcome = pass.Outcome switch
         {
             ReloadOutcome.Reloaded => "reloaded",

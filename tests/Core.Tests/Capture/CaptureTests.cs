@@ -114,7 +114,7 @@ public sealed class CaptureTests : IDisposable
     }
 
     [Fact]
-    public async Task With_makedumpfile_the_capture_runs_it_with_the_configured_arguments_and_for_dmesg()
+    public async Task With_makedumpfile_the_capture_saves_the_dmesg_first_then_the_vmcore_with_the_configured_arguments()
     {
         var source = SourceVmcore();
         var runner = new FakeRunner(makedumpfile: true);
@@ -123,8 +123,8 @@ public sealed class CaptureTests : IDisposable
         var result = await capture.RunAsync(new CaptureOptions { VmcorePath = source, DumpDirectory = Path.Join(_root, "crash") }, Ct);
 
         result.Complete.Should().BeTrue(result.IncompleteReason);
-        runner.Calls[0].Should().Equal("-l", "-d", "31", source, Path.Join(result.Directory, "vmcore-incomplete"));
-        runner.Calls[1].Should().Equal("--dump-dmesg", source, Path.Join(result.Directory, "dmesg.txt"));
+        runner.Calls[0].Should().Equal("--dump-dmesg", source, Path.Join(result.Directory, "dmesg.txt"));
+        runner.Calls[1].Should().Equal("-l", "-d", "31", source, Path.Join(result.Directory, "vmcore-incomplete"));
         File.ReadAllText(Path.Join(result.Directory, "dmesg.txt")).Should().Contain("Kernel panic");
         result.Metadata.Collector.Should().Be("makedumpfile");
         result.Metadata.Generation.Should().BeNull();
@@ -144,7 +144,7 @@ public sealed class CaptureTests : IDisposable
     }
 
     [Fact]
-    public async Task A_full_disk_during_capture_leaves_a_dump_marked_incomplete_that_the_catalogue_lists_as_incomplete()
+    public async Task A_full_disk_during_capture_keeps_the_dmesg_says_incomplete_with_the_bytes_on_disk_and_leaves_no_temporaries()
     {
         var mount = Path.Join(_root, "small");
         Directory.CreateDirectory(mount);
@@ -157,15 +157,28 @@ public sealed class CaptureTests : IDisposable
         {
             var source = SourceVmcore(dataBytes: 32L << 20);
             var dumps = Path.Join(mount, "crash");
-            var capture = new DumpCapture(new FakeRunner(makedumpfile: false), HostWithCmdline(""));
+            // makedumpfile only for the dmesg; the built-in writer fills the disk.
+            var capture = new DumpCapture(new FakeRunner(makedumpfile: true), HostWithCmdline(""));
 
             var result = await capture.RunAsync(new CaptureOptions { VmcorePath = source, DumpDirectory = dumps, Collector = CollectorKind.Builtin }, Ct);
 
             result.Complete.Should().BeFalse();
             result.IncompleteReason.Should().Contain("disk full");
-            File.Exists(Path.Join(result.Directory, "vmcore-incomplete")).Should().BeTrue("what was written is kept");
+            var partial = Path.Join(result.Directory, "vmcore-incomplete");
+            File.Exists(partial).Should().BeTrue("what was written is kept");
             File.Exists(Path.Join(result.Directory, "vmcore")).Should().BeFalse("an incomplete dump never looks complete");
-            new FileInfo(Path.Join(result.Directory, "vmcore-incomplete")).Length.Should().BeGreaterThan(1 << 20);
+            var onDisk = new FileInfo(partial).Length;
+            onDisk.Should().BeGreaterThan(1 << 20);
+            File.ReadAllText(Path.Join(result.Directory, "dmesg.txt")).Should().Contain("Kernel panic", "the dmesg is saved before the vmcore fills the disk");
+            var meta = CaptureMetadata.TryRead(Path.Join(result.Directory, "kdumpd.json"))!;
+            meta.Complete.Should().BeFalse();
+            meta.IncompleteReason.Should().Contain("disk full").And.Contain($"{onDisk} of ");
+            meta.VmcoreBytes.Should().Be(onDisk, "the metadata counts the bytes that reached the disk");
+            Directory.GetFiles(result.Directory).Select(Path.GetFileName).Should().BeEquivalentTo(["kdumpd.json", "dmesg.txt", "vmcore-incomplete"], "no temporary or reserve file is left");
+            foreach (var file in Directory.GetFiles(result.Directory))
+            {
+                File.GetUnixFileMode(file).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite, file);
+            }
 
             var catalog = DumpCatalog.Open(Path.Join(_root, "db", "kdumpd.db"), dumps);
             catalog.Scan(Ct);
@@ -177,6 +190,89 @@ public sealed class CaptureTests : IDisposable
         finally
         {
             Run("umount", "-l", mount);
+        }
+    }
+
+    [Fact]
+    public async Task With_no_byte_free_the_capture_still_leaves_a_folder_marked_incomplete_and_does_not_throw()
+    {
+        var mount = Path.Join(_root, "full");
+        Directory.CreateDirectory(mount);
+        if (!Mount(mount))
+        {
+            Assert.Skip("cannot mount an 8 MiB tmpfs here (needs root and CAP_SYS_ADMIN): the full-disk test needs a small file system");
+        }
+
+        try
+        {
+            var dumps = Path.Join(mount, "crash");
+            Directory.CreateDirectory(dumps);
+            Fill(Path.Join(mount, "filler"));
+            var source = SourceVmcore();
+            var capture = new DumpCapture(new FakeRunner(makedumpfile: true), HostWithCmdline(""));
+
+            var result = await capture.RunAsync(new CaptureOptions { VmcorePath = source, DumpDirectory = dumps, Collector = CollectorKind.Builtin }, Ct);
+
+            result.Complete.Should().BeFalse();
+            result.IncompleteReason.Should().Contain("no space left").And.NotContain("\n");
+            Directory.Exists(result.Directory).Should().BeTrue();
+            File.Exists(Path.Join(result.Directory, "vmcore-incomplete")).Should().BeTrue("an empty vmcore-incomplete needs no data block and marks the folder");
+            Directory.GetFiles(result.Directory).Select(Path.GetFileName).Should().Equal("vmcore-incomplete");
+            var located = DumpLocator.Locate(dumps).Single();
+            located.IncompleteMarker.Should().Be("vmcore-incomplete");
+        }
+        finally
+        {
+            Run("umount", "-l", mount);
+        }
+    }
+
+    [Fact]
+    public async Task A_capture_writes_every_file_0600_in_a_0700_folder()
+    {
+        var source = SourceVmcore();
+        var capture = new DumpCapture(new FakeRunner(makedumpfile: true), HostWithCmdline(""));
+
+        var result = await capture.RunAsync(new CaptureOptions { VmcorePath = source, DumpDirectory = Path.Join(_root, "crash"), Collector = CollectorKind.Builtin }, Ct);
+
+        result.Complete.Should().BeTrue(result.IncompleteReason);
+        File.GetUnixFileMode(result.Directory).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.GetFiles(result.Directory).Select(Path.GetFileName).Should().BeEquivalentTo(["kdumpd.json", "dmesg.txt", "vmcore"]);
+        foreach (var file in Directory.GetFiles(result.Directory))
+        {
+            File.GetUnixFileMode(file).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite, file);
+        }
+
+        CaptureMetadata.TryRead(Path.Join(result.Directory, "kdumpd.json"))!.DumpId.Should().Be(DumpId.For(Path.GetFileName(result.Directory)));
+    }
+
+    /// <summary>Fills the file system until ENOSPC.</summary>
+    private static void Fill(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 0);
+        var block = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                stream.Write(block);
+            }
+        }
+        catch (IOException)
+        {
+            // full
+        }
+
+        try
+        {
+            for (var i = 0; i < 64; i++)
+            {
+                stream.Write(block.AsSpan(0, 512));
+            }
+        }
+        catch (IOException)
+        {
+            // full to the last page
         }
     }
 
@@ -250,7 +346,14 @@ public sealed class CaptureTests : IDisposable
 
                 if (arguments[0] == "--dump-dmesg")
                 {
-                    File.WriteAllText(arguments[2], DumpTreesText.Panic);
+                    try
+                    {
+                        File.WriteAllText(arguments[2], DumpTreesText.Panic);
+                    }
+                    catch (IOException e)
+                    {
+                        return Task.FromResult(new CommandOutcome(1, e.Message));
+                    }
                 }
                 else
                 {

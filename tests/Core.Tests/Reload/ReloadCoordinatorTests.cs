@@ -304,6 +304,42 @@ public class ReloadCoordinatorTests
     }
 
     [Fact]
+    public async Task An_operators_forced_reload_spends_the_last_load_only_with_explicit_force()
+    {
+        await using var h = new CoordinatorHarness();
+        h.Target.LoadBudget = 1;
+
+        var plain = h.Coordinator.RequestReloadAsync("api:ops", force: true, TestContext.Current.CancellationToken);
+        await h.AdvanceUntilPassAsync();
+        var held = await plain;
+        var explicitForce = h.Coordinator.RequestReloadAsync("api:ops", force: true, spendLastLoad: true, TestContext.Current.CancellationToken);
+        await h.AdvanceUntilPassAsync();
+        var spent = await explicitForce;
+
+        held.Outcome.Should().Be(ReloadOutcome.BudgetHeld);
+        held.Decision.Should().Contain("--force");
+        spent.Outcome.Should().Be(ReloadOutcome.Reloaded);
+        h.Target.LoadBudget.Should().Be(0);
+        h.Target.ReloadCount.Should().Be(1);
+    }
+
+    [Fact]
+    public void Operator_reloads_are_rate_limited_to_one_per_interval()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-11-30T09:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var gate = new OperatorReloadGate(time, TimeSpan.FromSeconds(30));
+
+        var admitted = Enumerable.Range(0, 100).Count(i => gate.TryEnter(out _));
+        time.Advance(TimeSpan.FromSeconds(10));
+        gate.TryEnter(out var retry).Should().BeFalse();
+        time.Advance(TimeSpan.FromSeconds(20));
+
+        admitted.Should().Be(1);
+        retry.Should().Be(TimeSpan.FromSeconds(20));
+        gate.TryEnter(out _).Should().BeTrue();
+    }
+
+    [Fact]
     public void Options_refuse_a_max_delay_shorter_than_the_quiet_window()
     {
         var options = new ReloadCoordinatorOptions { QuietWindow = TimeSpan.FromSeconds(2), MaxDelay = TimeSpan.FromSeconds(1) };

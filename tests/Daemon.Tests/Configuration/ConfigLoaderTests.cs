@@ -72,6 +72,39 @@ public sealed class ConfigLoaderTests : IDisposable
         result.Errors.Should().ContainSingle().Which.Should().Contain("use https://");
     }
 
+    [Theory]
+    [InlineData("http://loopback:5499", false)]
+    [InlineData("http://LOOPBACK:5499", false)]
+    [InlineData("http://localhost.example:5480", false)]
+    [InlineData("http://*:5480", false)]
+    [InlineData("http://[::]:5480", false)]
+    [InlineData("http://localhost:5480", true)]
+    [InlineData("http://127.0.0.2:5480", true)]
+    [InlineData("http://[::1]:5480", true)]
+    public void Plain_http_is_allowed_only_where_kestrel_binds_loopback_alone(string url, bool allowed)
+    {
+        var path = Write($$"""{ "Urls": "{{url}}" }""");
+
+        var result = ConfigLoader.Load(path, new Dictionary<string, string?>());
+
+        if (allowed)
+        {
+            result.Errors.Should().BeEmpty();
+        }
+        else
+        {
+            result.Errors.Should().ContainSingle().Which.Should().Contain("use https://");
+        }
+    }
+
+    [Theory]
+    [InlineData("http://[::]:5480", false)]
+    [InlineData("http://0.0.0.0:5480", false)]
+    [InlineData("http://127.0.0.1:5480", true)]
+    [InlineData("http://[::1]:5480", true)]
+    public void A_bound_address_is_judged_as_kestrel_reports_it(string bound, bool loopback) =>
+        ListenAddress.IsLoopbackBinding(bound).Should().Be(loopback);
+
     [Fact]
     public void Token_entries_are_checked()
     {
@@ -106,5 +139,55 @@ public sealed class ConfigLoaderTests : IDisposable
         loaded.Errors.Should().BeEmpty();
         loaded.Options!.Api.Tokens.Should().ContainSingle().Which.Role.Should().Be("operate");
         FluentActions.Invoking(() => ConfigFileEditor.AddToken(path, entry)).Should().Throw<InvalidOperationException>().WithMessage("*already exists*");
+    }
+
+    [Fact]
+    public async Task Ten_parallel_token_new_processes_keep_all_ten_tokens()
+    {
+        var path = Write("""{ "DumpDir": "/var/crash" }""");
+        var daemon = typeof(ConfigFileEditor).Assembly.Location;
+
+        var runs = Enumerable.Range(0, 10).Select(async i =>
+        {
+            var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { daemon, "token", "new", "--role", "read", "--name", $"t{i}", "--config", path })
+            {
+                info.ArgumentList.Add(a);
+            }
+
+            using var p = System.Diagnostics.Process.Start(info)!;
+            var stdout = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+            var stderr = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+            await p.WaitForExitAsync(TestContext.Current.CancellationToken);
+            return (p.ExitCode, Secret: (await stdout).Trim(), Error: await stderr);
+        }).ToList();
+        var results = await Task.WhenAll(runs);
+
+        results.Should().OnlyContain(r => r.ExitCode == 0);
+        var loaded = ConfigLoader.Load(path, new Dictionary<string, string?>());
+        loaded.Errors.Should().BeEmpty();
+        loaded.Options!.Api.Tokens.Select(t => t.Name).Should().BeEquivalentTo(Enumerable.Range(0, 10).Select(i => $"t{i}"));
+        loaded.Options.Api.Tokens.Select(t => t.Sha256).Should().BeEquivalentTo(results.Select(r => Kdumpd.Api.Auth.ApiToken.Hash(r.Secret)));
+        loaded.Options.DumpDir.Should().Be("/var/crash");
+        Directory.GetFiles(_dir, "*.tmp", SearchOption.AllDirectories).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Token_new_on_a_file_with_comments_says_it_rewrites_it_and_keeps_the_original()
+    {
+        var path = Write("""
+            {
+              // where dumps go
+              "DumpDir": "/srv/crash"
+            }
+            """);
+        var (_, entry) = Kdumpd.Api.Auth.ApiToken.Create("ops", Kdumpd.Api.Auth.ApiRole.Read);
+
+        var edit = ConfigFileEditor.AddToken(path, entry);
+
+        edit.CommentsDropped.Should().BeTrue();
+        File.ReadAllText(edit.Backup!).Should().Contain("// where dumps go");
+        File.GetUnixFileMode(edit.Backup!).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        ConfigLoader.Load(path, new Dictionary<string, string?>()).Options!.DumpDir.Should().Be("/srv/crash");
     }
 }
