@@ -37,6 +37,9 @@ public sealed class DaemonFixture : IAsyncLifetime
 
     public IServiceProvider Services => _app!.Services;
 
+    /// <summary>Changes to the options before the daemon is built (a test's own daemon).</summary>
+    public Action<KdumpdOptions>? Configure { get; init; }
+
     public async ValueTask InitializeAsync()
     {
         var repo = RepoRoot();
@@ -69,6 +72,7 @@ public sealed class DaemonFixture : IAsyncLifetime
             options.Api.Tokens.Add(new TokenEntry { Name = entry.Name, Role = role.Name(), Sha256 = entry.Sha256 });
         }
 
+        Configure?.Invoke(options);
         var logger = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console().CreateLogger();
         _app = DaemonHost.Build(options, new RunContext(null, Sample: false, []), logger);
         await _app.StartAsync();

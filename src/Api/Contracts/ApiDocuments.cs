@@ -83,7 +83,20 @@ public sealed record DumpDocument(
     bool? CoversPlan,
     string? HeaderError,
     bool HasVmcore,
-    bool HasDmesg);
+    bool HasDmesg,
+    IReadOnlyList<EgressDocument>? Egress = null);
+
+/// <summary>A dump on one egress target: pending, uploading (bytes done), verified (location), failed (reason).</summary>
+public sealed record EgressDocument(
+    string Target,
+    string State,
+    long BytesDone,
+    long? BytesTotal,
+    string? Location,
+    string? Reason,
+    int Attempts,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? VerifiedAt);
 
 public sealed record DumpPage(IReadOnlyList<DumpDocument> Items, int Total, int Offset, int Limit);
 

@@ -309,7 +309,8 @@ public sealed class DumpCatalog
     /// <summary>
     /// Deletes complete dumps kdumpd owns, oldest first, until the newest-N count, the byte budget
     /// (all catalogued dumps count towards it) and the free-space floor are met. The newest
-    /// complete owned dump is never deleted. Returns what was deleted; each deletion is logged.
+    /// complete owned dump is never deleted, nor one the policy's hold keeps (egress). Returns what
+    /// was deleted; each deletion is logged.
     /// </summary>
     public IReadOnlyList<DumpRecord> ApplyRetention(RetentionPolicy policy)
     {
@@ -340,6 +341,12 @@ public sealed class DumpCatalog
             if (why is null)
             {
                 break;
+            }
+
+            if (policy.Hold?.Invoke(dump.Id) is { } held)
+            {
+                _log.Information("Retention keeps dump {DumpId} ({Why}): {Held}", dump.Id, why, held);
+                continue;
             }
 
             try

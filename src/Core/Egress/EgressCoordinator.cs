@@ -86,13 +86,23 @@ public sealed class EgressCoordinator : IAsyncDisposable
                     continue;
                 }
 
-                _store.EnsurePending(dump.Id, lane.Target.Name, manifest.TotalBytes);
                 var key = (dump.Id, lane.Target.Name);
-                _running[key] = Task.Run(async () =>
+                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (!_running.TryAdd(key, done.Task))
+                {
+                    continue; // another pass started it a moment ago
+                }
+
+                _store.EnsurePending(dump.Id, lane.Target.Name, manifest.TotalBytes);
+                _ = Task.Run(async () =>
                 {
                     try
                     {
                         await lane.RunAsync(_shipper, manifest, cancellationToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // stopping: the journal keeps the resume point
                     }
                     finally
                     {
@@ -101,6 +111,8 @@ public sealed class EgressCoordinator : IAsyncDisposable
                         {
                             TryDeleteStaging(dump.Id);
                         }
+
+                        done.SetResult();
                     }
                 }, CancellationToken.None);
                 started++;

@@ -17,6 +17,7 @@ public sealed class CatalogMaintenanceService(
     GenerationStore generations,
     KdumpdOptions options,
     TimeProvider time,
+    Kdumpd.Core.Egress.EgressCoordinator egress,
     ILogger<CatalogMaintenanceService> log) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
@@ -63,7 +64,8 @@ public sealed class CatalogMaintenanceService(
             catalog.ApplyRetention(new RetentionPolicy(
                 r.KeepDumps > 0 ? r.KeepDumps : null,
                 r.MaxBytes > 0 ? r.MaxBytes : null,
-                r.MinFreeBytes > 0 ? r.MinFreeBytes : null));
+                r.MinFreeBytes > 0 ? r.MinFreeBytes : null,
+                egress.Targets.Count == 0 ? null : egress.HoldReason));
         }
     }
 

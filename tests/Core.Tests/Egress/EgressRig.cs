@@ -14,10 +14,17 @@ internal sealed class EgressRig : IAsyncDisposable
 
     private EgressCoordinator? _coordinator;
 
-    public EgressRig(long vmcoreBytes = 24 << 20)
+    public EgressRig(long vmcoreBytes = 24 << 20, int olderDumps = 0)
     {
         Root = Directory.CreateTempSubdirectory("kdumpd-egress-").FullName;
         DumpDirectory = Directory.CreateDirectory(Path.Join(Root, "crash")).FullName;
+        for (var i = 1; i <= olderDumps; i++)
+        {
+            var older = Directory.CreateDirectory(Path.Join(DumpDirectory, $"202611{24 - i:D2}T100000Z-{Host}")).FullName;
+            File.WriteAllBytes(Path.Join(older, "vmcore"), SyntheticDumps.ElfHeader([(0x100000, 0)], vmcoreinfo: SyntheticDumps.VmcoreInfoText(crashTime: SyntheticDumps.CrashTime - (86_400 * i))));
+            File.WriteAllText(Path.Join(older, "kdumpd.json"), $$"""{"format_version":1,"hostname":"{{Host}}","complete":true}""");
+        }
+
         DumpFolder = Directory.CreateDirectory(Path.Join(DumpDirectory, $"20261124T100000Z-{Host}")).FullName;
         VmcorePath = Path.Join(DumpFolder, "vmcore");
         var payload = vmcoreBytes / 4096 * 4096;
@@ -39,8 +46,8 @@ internal sealed class EgressRig : IAsyncDisposable
         Database.Migrate();
         Catalog = new DumpCatalog(Database, DumpDirectory);
         Catalog.Scan();
-        Catalog.HashPending().Should().Be(1);
-        Dump = Catalog.List(new DumpQuery()).Items.Single();
+        Catalog.HashPending().Should().Be(1 + olderDumps);
+        Dump = Catalog.List(new DumpQuery()).Items[0];
         Store = new EgressStateStore(Database);
     }
 
