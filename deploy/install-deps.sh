@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages kdumpd's tests and tools use: binutils (readelf checks the headers we write),
 # QEMU + kexec-tools + makedumpfile + busybox-static (the end-to-end kdump cycles), file, cpio,
-# xz-utils, zstd (initramfs and kernel package handling), openssh-server + openssh-client (the
-# egress tests run a real sshd on loopback), nodejs + npm (s3rver, the S3-compatible server of the
-# egress tests, pinned in tests/tools/package.json).
+# xz-utils, zstd (initramfs and kernel package handling); clang + libsqlite3-dev (the NativeAOT link of
+# deploy/publish.sh, SQLite linked in statically); curl, python3 (tests/native/verbs.sh); debootstrap,
+# e2fsprogs (the installed-system image of tests/installed and bench/installed); openssh-server +
+# openssh-client (the egress tests run a real sshd on loopback), nodejs + npm (s3rver, the
+# S3-compatible server of the egress tests, pinned in tests/tools/package.json).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-pkgs=(binutils qemu-system-x86 kexec-tools makedumpfile busybox-static file cpio xz-utils zstd gzip openssh-server openssh-client)
+pkgs=(binutils qemu-system-x86 kexec-tools makedumpfile busybox-static file cpio xz-utils zstd gzip clang libsqlite3-dev curl python3 debootstrap e2fsprogs openssh-server openssh-client)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 # node may come from the image rather than Debian; npm with it.

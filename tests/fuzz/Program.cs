@@ -3,10 +3,11 @@ using System.Globalization;
 using CsCheck;
 using Kdumpd.Core.Dumps;
 using Kdumpd.Core.Tests.Dumps;
+using Kdumpd.Core.Elf;
 
 // Long fuzz run of the dump readers (ELF, kdump-compressed, flattened) on mutated real and
 // synthetic headers. Usage: dotnet run -c Release --project tests/fuzz -- [seconds] [fixtures/dumps]
-// Any exception other than InvalidDumpException, or one input taking over 10 s (a hang), is a
+// Any exception other than InvalidFormatException, or one input taking over 10 s (a hang), is a
 // bug: the input is saved to fuzz-failure-*.bin and the exit code is 1.
 var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 600;
 var fixtures = args.Length > 1 ? args[1] : Environment.GetEnvironmentVariable("KDUMPD_FIXTURES") is { } env ? Path.Join(env, "dumps") : null;
@@ -43,7 +44,7 @@ try
             DumpProbe.Probe(new MemoryDumpSource("fuzz.dump", bytes));
             accepted++;
         }
-        catch (InvalidDumpException)
+        catch (InvalidFormatException)
         {
             refused++;
         }
@@ -69,5 +70,5 @@ catch (Exception e)
     return 1;
 }
 
-Console.WriteLine($"{tried} inputs in {total.Elapsed.TotalSeconds:F0} s: {accepted} accepted, {refused} refused with InvalidDumpException, 0 other exceptions, slowest input {Stopwatch.GetElapsedTime(0, slowestTicks).TotalMilliseconds:F1} ms");
+Console.WriteLine($"{tried} inputs in {total.Elapsed.TotalSeconds:F0} s: {accepted} accepted, {refused} refused with InvalidFormatException, 0 other exceptions, slowest input {Stopwatch.GetElapsedTime(0, slowestTicks).TotalMilliseconds:F1} ms");
 return 0;

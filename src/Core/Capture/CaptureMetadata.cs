@@ -57,12 +57,8 @@ public sealed record CaptureMetadata
 
     public string? FinalAction { get; init; }
 
-    public static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        WriteIndented = true,
-    };
+    /// <summary>snake_case, nulls left out, indented; source-generated (the daemon is a NativeAOT binary).</summary>
+    public static JsonSerializerOptions JsonOptions => CaptureMetadataJsonContext.Default.Options;
 
     /// <summary>Reads a kdumpd.json of at most 1 MiB; null when missing or not valid JSON.</summary>
     public static CaptureMetadata? TryRead(string path)
@@ -75,7 +71,7 @@ public sealed record CaptureMetadata
                 return null;
             }
 
-            return JsonSerializer.Deserialize<CaptureMetadata>(File.ReadAllBytes(path), JsonOptions);
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), CaptureMetadataJsonContext.Default.CaptureMetadata);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
@@ -83,3 +79,10 @@ public sealed record CaptureMetadata
         }
     }
 }
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true)]
+[JsonSerializable(typeof(CaptureMetadata))]
+public sealed partial class CaptureMetadataJsonContext : JsonSerializerContext;

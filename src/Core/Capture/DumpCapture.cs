@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
+using Kdumpd.Core.Processes;
 using Serilog;
 
 namespace Kdumpd.Core.Capture;
@@ -19,7 +20,7 @@ namespace Kdumpd.Core.Capture;
 /// space at all an empty vmcore-incomplete marks the folder. It never throws past the point where
 /// the final action must still run.
 /// </summary>
-public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot host, ILogger? logger = null, TimeProvider? time = null)
+public sealed partial class DumpCapture(IProcessRunner runner, HostRoot host, ILogger? logger = null, TimeProvider? time = null)
 {
     /// <summary>Held back while the vmcore is written: room for the final kdumpd.json beside the first one.</summary>
     public const int ReserveBytes = 64 * 1024;
@@ -92,10 +93,10 @@ public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot h
         if (collector == CollectorKind.Makedumpfile)
         {
             var outcome = await RunMakedumpfile(makedumpfile!, [.. options.MakedumpfileArguments, options.VmcorePath, partial], cancellationToken);
-            if (outcome.ExitCode != 0)
+            if (!outcome.Succeeded)
             {
-                reason = $"makedumpfile exited {outcome.ExitCode}: {LastLine(outcome.Output)}";
-                _log.Error("makedumpfile failed with {ExitCode}: {Output}", outcome.ExitCode, outcome.Output);
+                reason = $"makedumpfile exited {outcome.ExitCode ?? -1}: {LastLine(outcome.Output)}";
+                _log.Error("makedumpfile failed with {ExitCode}: {Output}", outcome.ExitCode ?? -1, outcome.Output);
                 if (!outcome.Output.Contains("No space left", StringComparison.OrdinalIgnoreCase) && options.Collector == CollectorKind.Auto)
                 {
                     _log.Warning("Falling back to the built-in writer");
@@ -271,16 +272,16 @@ public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot h
         }
     }
 
-    private async Task<CommandOutcome> RunMakedumpfile(string program, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    private async Task<ProcessResult> RunMakedumpfile(string program, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         _log.Information("Running {Program} {Arguments}", program, string.Join(' ', args));
         try
         {
-            return await runner.RunAsync(program, args, cancellationToken);
+            return await runner.RunAsync(program, args, Timeout.InfiniteTimeSpan, cancellationToken);
         }
         catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            return new CommandOutcome(-1, e.Message);
+            return new ProcessResult(null, "", "", TimedOut: false, TimeSpan.Zero, e.Message);
         }
     }
 
@@ -293,9 +294,9 @@ public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot h
 
         var outcome = await RunMakedumpfile(makedumpfile, ["--dump-dmesg", options.VmcorePath, path], cancellationToken);
         MakePrivate(path);
-        return outcome.ExitCode == 0 && File.Exists(path)
+        return outcome.Succeeded && File.Exists(path)
             ? "makedumpfile --dump-dmesg"
-            : $"makedumpfile --dump-dmesg exited {outcome.ExitCode}: {LastLine(outcome.Output)}";
+            : $"makedumpfile --dump-dmesg exited {outcome.ExitCode ?? -1}: {LastLine(outcome.Output)}";
     }
 
     private CollectorKind ChooseCollector(CollectorKind wanted, out string? makedumpfile)
@@ -339,7 +340,7 @@ public sealed partial class DumpCapture(ICaptureCommandRunner runner, HostRoot h
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     private static void WriteMetadata(string path, CaptureMetadata meta) =>
-        DurableFiles.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(meta, CaptureMetadata.JsonOptions));
+        DurableFiles.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(meta, CaptureMetadataJsonContext.Default.CaptureMetadata));
 
     private static long? AllocatedBytes(string path)
     {

@@ -1,3 +1,4 @@
+using Kdumpd.Core.Processes;
 using Serilog;
 
 namespace Kdumpd.Core.Capture;
@@ -6,7 +7,7 @@ namespace Kdumpd.Core.Capture;
 /// Runs the capture kernel's final action without reboot(2): `systemctl reboot|poweroff --force
 /// --force` when systemd is there, else busybox/util-linux `reboot -f` / `poweroff -f`.
 /// </summary>
-public sealed class FinalActionRunner(ICaptureCommandRunner runner, ILogger? logger = null)
+public sealed class FinalActionRunner(IProcessRunner runner, ILogger? logger = null)
 {
     private readonly ILogger _log = (logger ?? Serilog.Core.Logger.None).ForContext<FinalActionRunner>();
 
@@ -41,13 +42,13 @@ public sealed class FinalActionRunner(ICaptureCommandRunner runner, ILogger? log
             _log.Information("Final action {Action}: {Program} {Arguments}", verb, program, string.Join(' ', args));
             try
             {
-                var outcome = await runner.RunAsync(program, args, cancellationToken);
-                if (outcome.ExitCode == 0)
+                var outcome = await runner.RunAsync(program, args, Timeout.InfiniteTimeSpan, cancellationToken);
+                if (outcome.Succeeded)
                 {
                     return true;
                 }
 
-                _log.Warning("{Program} exited {ExitCode}: {Output}", program, outcome.ExitCode, outcome.Output);
+                _log.Warning("{Program} exited {ExitCode}: {Output}", program, outcome.ExitCode ?? -1, outcome.Output);
             }
             catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or InvalidOperationException)
             {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Kdumpd.Core.Capture;
 using Kdumpd.Core.Dumps;
+using Kdumpd.Core.Elf;
 
 namespace Kdumpd.Core.Catalog;
 
@@ -71,7 +72,7 @@ internal static class DumpAnalyzer
                 mtime = new DateTimeOffset(fi.LastWriteTimeUtc, TimeSpan.Zero);
                 header = DumpProbe.Probe(vmcore);
             }
-            catch (InvalidDumpException e)
+            catch (InvalidFormatException e)
             {
                 headerError = e.Message;
             }

@@ -1,4 +1,5 @@
 using Kdumpd.Core.Dumps;
+using Kdumpd.Core.Elf;
 
 namespace Kdumpd.Core.Catalog;
 
@@ -10,6 +11,25 @@ namespace Kdumpd.Core.Catalog;
 /// </summary>
 public static class DumpCoverage
 {
+    /// <summary>
+    /// The physical ranges a generation's stored ELF core header (the elfcorehdr it loaded) promises:
+    /// its PT_LOADs. The kernel text PT_LOAD is a second view of RAM already in the list, so it changes nothing.
+    /// An unreadable header promises nothing.
+    /// </summary>
+    public static IReadOnlyList<PhysicalRange> PromisedBy(ReadOnlySpan<byte> elfCoreHeader)
+    {
+        try
+        {
+            return [.. ElfCoreHeader.Read(elfCoreHeader, "stored ELF core header").ProgramHeaders
+                .Where(h => h.IsLoad && h.MemorySize > 0)
+                .Select(h => new PhysicalRange(h.PhysicalAddress, h.MemorySize))];
+        }
+        catch (InvalidFormatException)
+        {
+            return [];
+        }
+    }
+
     public static bool? Evaluate(string vmcorePath, IReadOnlyList<PhysicalRange> plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -39,7 +59,7 @@ public static class DumpCoverage
 
             return null;
         }
-        catch (InvalidDumpException)
+        catch (InvalidFormatException)
         {
             return null;
         }

@@ -21,6 +21,10 @@ public static partial class DumpLocator
     private static readonly string[] _fedoraVmcores = [Vmcore, "vmcore.flat", VmcoreIncomplete];
     private static readonly string[] _fedoraDmesgs = ["vmcore-dmesg.txt", "vmcore-dmesg-incomplete.txt"];
 
+    /// <summary>True when <paramref name="directory"/> lies below <paramref name="dumpDirectory"/> (never the directory itself).</summary>
+    public static bool IsInside(string dumpDirectory, string directory) =>
+        directory.StartsWith(dumpDirectory.TrimEnd('/') + "/", StringComparison.Ordinal);
+
     public static IReadOnlyList<LocatedDump> Locate(string dumpDir)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dumpDir);

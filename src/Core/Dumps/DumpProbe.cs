@@ -1,8 +1,10 @@
+using Kdumpd.Core.Elf;
+
 namespace Kdumpd.Core.Dumps;
 
 /// <summary>
 /// Identifies a dump file by its signature and reads its header through the right reader
-/// (ELF, kdump-compressed, flattened wrapping either). Throws only <see cref="InvalidDumpException"/>.
+/// (ELF, kdump-compressed, flattened wrapping either). Throws only <see cref="InvalidFormatException"/>.
 /// </summary>
 public static class DumpProbe
 {
@@ -25,7 +27,7 @@ public static class DumpProbe
             Span<byte> inner = stackalloc byte[8];
             inner = inner[..view.ReadAtMost(0, inner)];
             var truncated = view.HasEndMarker ? null : $"flattened file has no end marker: {view.Truncation}";
-            if (ElfVmcoreReader.HasSignature(inner))
+            if (ElfFileHeader.HasSignature(inner))
             {
                 return FromElf(view, DumpFormat.FlattenedElf, truncated);
             }
@@ -35,10 +37,10 @@ public static class DumpProbe
                 return FromKdump(view, DumpFormat.FlattenedKdump, truncated);
             }
 
-            throw new InvalidDumpException(source.Name, FlattenedView.FlatHeaderSize, "flattened file holds neither an ELF nor a kdump-compressed header at logical offset 0");
+            throw new InvalidFormatException(source.Name, FlattenedView.FlatHeaderSize, "flattened file holds neither an ELF nor a kdump-compressed header at logical offset 0");
         }
 
-        if (ElfVmcoreReader.HasSignature(start))
+        if (ElfFileHeader.HasSignature(start))
         {
             return FromElf(source, DumpFormat.Elf, null);
         }
@@ -59,7 +61,7 @@ public static class DumpProbe
             return new DumpHeaderInfo(DumpFormat.WholeFileCompressed, whole, null, null, null, null, null, false, null, null, null, null, [], null, null);
         }
 
-        throw new InvalidDumpException(source.Name, 0, got == 0 ? "empty file" : "unrecognised signature: not ELF, KDUMP, DISKDUMP or makedumpfile flattened");
+        throw new InvalidFormatException(source.Name, 0, got == 0 ? "empty file" : "unrecognised signature: not ELF, KDUMP, DISKDUMP or makedumpfile flattened");
     }
 
     /// <summary>Decompressed bytes read from a gzip'd dump to find its header: bounded, so a gzip bomb costs nothing.</summary>
@@ -81,7 +83,7 @@ public static class DumpProbe
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDumpException(source.Name, 0, $"gzip data is corrupt: {e.Message}", e);
+            throw new InvalidFormatException(source.Name, 0, $"gzip data is corrupt: {e.Message}", e);
         }
 
         var inner = new MemoryDumpSource(source.Name + " (gunzipped prefix)", prefix.AsMemory(0, got));
@@ -93,11 +95,11 @@ public static class DumpProbe
             var view = FlattenedView.Open(inner);
             Span<byte> sig = stackalloc byte[8];
             sig = sig[..view.ReadAtMost(0, sig)];
-            info = ElfVmcoreReader.HasSignature(sig) ? FromElf(view, DumpFormat.FlattenedElf, null, checkTruncation: false)
+            info = ElfFileHeader.HasSignature(sig) ? FromElf(view, DumpFormat.FlattenedElf, null, checkTruncation: false)
                 : KdumpCompressedReader.HasSignature(sig) ? FromKdump(view, DumpFormat.FlattenedKdump, null, checkTruncation: false)
-                : throw new InvalidDumpException(source.Name, 0, "gunzipped flattened file holds neither an ELF nor a kdump-compressed header");
+                : throw new InvalidFormatException(source.Name, 0, "gunzipped flattened file holds neither an ELF nor a kdump-compressed header");
         }
-        else if (ElfVmcoreReader.HasSignature(head))
+        else if (ElfFileHeader.HasSignature(head))
         {
             info = FromElf(inner, DumpFormat.Elf, null, checkTruncation: false);
         }
@@ -107,7 +109,7 @@ public static class DumpProbe
         }
         else
         {
-            throw new InvalidDumpException(source.Name, 0, "gunzipped data is not a dump (no ELF, KDUMP or makedumpfile signature)");
+            throw new InvalidFormatException(source.Name, 0, "gunzipped data is not a dump (no ELF, KDUMP or makedumpfile signature)");
         }
 
         return info with { Compression = DumpCompression.Gzip };

@@ -1,3 +1,4 @@
+using Kdumpd.Core.Elf;
 using Microsoft.Win32.SafeHandles;
 
 namespace Kdumpd.Core.Dumps;
@@ -21,7 +22,7 @@ public sealed class FileDumpSource : IDumpSource, IDisposable
     /// <summary>Total bytes returned by <see cref="ReadAt"/> since the file was opened.</summary>
     public long BytesRead { get; private set; }
 
-    /// <summary>Opens a file; I/O failures become <see cref="InvalidDumpException"/> at offset 0.</summary>
+    /// <summary>Opens a file; I/O failures become <see cref="InvalidFormatException"/> at offset 0.</summary>
     public static FileDumpSource Open(string path)
     {
         try
@@ -31,7 +32,7 @@ public sealed class FileDumpSource : IDumpSource, IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidDumpException(path, 0, $"cannot open: {e.Message}", e);
+            throw new InvalidFormatException(path, 0, $"cannot open: {e.Message}", e);
         }
     }
 
@@ -45,7 +46,7 @@ public sealed class FileDumpSource : IDumpSource, IDisposable
         }
         catch (IOException e)
         {
-            throw new InvalidDumpException(Name, offset, $"read failed: {e.Message}", e);
+            throw new InvalidFormatException(Name, offset, $"read failed: {e.Message}", e);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Kdumpd.Core.Elf;
 
 namespace Kdumpd.Core.Dumps;
 
@@ -62,19 +63,19 @@ public sealed class FlattenedView : IDumpSource
         Span<byte> head = stackalloc byte[32];
         if (file.ReadAtMost(0, head) < 32 || !HasSignature(head))
         {
-            throw new InvalidDumpException(file.Name, 0, "no makedumpfile flattened signature");
+            throw new InvalidFormatException(file.Name, 0, "no makedumpfile flattened signature");
         }
 
         var type = BinaryPrimitives.ReadInt64BigEndian(head[16..]);
         var version = BinaryPrimitives.ReadInt64BigEndian(head[24..]);
         if (type != 1)
         {
-            throw new InvalidDumpException(file.Name, 16, $"flat header type {type}, expected 1 (TYPE_FLAT_HEADER)");
+            throw new InvalidFormatException(file.Name, 16, $"flat header type {type}, expected 1 (TYPE_FLAT_HEADER)");
         }
 
         if (version < 1)
         {
-            throw new InvalidDumpException(file.Name, 24, $"flat header version {version} is invalid");
+            throw new InvalidFormatException(file.Name, 24, $"flat header version {version} is invalid");
         }
 
         var records = new List<FlatRecord>();
@@ -119,7 +120,7 @@ public sealed class FlattenedView : IDumpSource
 
             if (offset < 0 || size < 0 || size > long.MaxValue - offset)
             {
-                throw new InvalidDumpException(file.Name, pos, $"record {count}: offset {offset} size {size} is invalid");
+                throw new InvalidFormatException(file.Name, pos, $"record {count}: offset {offset} size {size} is invalid");
             }
 
             if (size > file.Length - pos - 16)

@@ -1,3 +1,5 @@
+using Kdumpd.Core.Elf;
+
 namespace Kdumpd.Core.Dumps;
 
 /// <summary>
@@ -18,13 +20,13 @@ public interface IDumpSource
 
 public static class DumpSourceExtensions
 {
-    /// <summary>Reads exactly buffer.Length bytes or throws <see cref="InvalidDumpException"/> naming what was being read.</summary>
+    /// <summary>Reads exactly buffer.Length bytes or throws <see cref="InvalidFormatException"/> naming what was being read.</summary>
     public static void ReadExactly(this IDumpSource source, long offset, Span<byte> buffer, string what)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (offset < 0 || offset > source.Length || buffer.Length > source.Length - offset)
         {
-            throw new InvalidDumpException(source.Name, offset, $"{what}: {buffer.Length} bytes needed, the file ends at {source.Length} (truncated)");
+            throw new InvalidFormatException(source.Name, offset, $"{what}: {buffer.Length} bytes needed, the file ends at {source.Length} (truncated)");
         }
 
         var done = 0;
@@ -33,7 +35,7 @@ public static class DumpSourceExtensions
             var n = source.ReadAt(offset + done, buffer[done..]);
             if (n <= 0)
             {
-                throw new InvalidDumpException(source.Name, offset + done, $"{what}: unexpected end of data (truncated)");
+                throw new InvalidFormatException(source.Name, offset + done, $"{what}: unexpected end of data (truncated)");
             }
 
             done += n;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
+using Kdumpd.Core.Elf;
 
 namespace Kdumpd.Core.Dumps;
 
@@ -35,7 +36,7 @@ public static class KdumpBitmaps
         var start = h.BitmapOffset + half;
         if (start > source.Length || half > source.Length - start)
         {
-            throw new InvalidDumpException(source.Name, start, $"2nd bitmap ({half} bytes) runs past the end of the file ({source.Length} bytes): truncated");
+            throw new InvalidFormatException(source.Name, start, $"2nd bitmap ({half} bytes) runs past the end of the file ({source.Length} bytes): truncated");
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(Chunk);

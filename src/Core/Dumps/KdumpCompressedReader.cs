@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Kdumpd.Core.Elf;
 
 namespace Kdumpd.Core.Dumps;
 
@@ -49,12 +50,12 @@ public static class KdumpCompressedReader
         var got = source.ReadAtMost(0, h);
         if (got < 8 || !HasSignature(h))
         {
-            throw new InvalidDumpException(file, 0, "no KDUMP or DISKDUMP signature");
+            throw new InvalidFormatException(file, 0, "no KDUMP or DISKDUMP signature");
         }
 
         if (got < Disk.Size32)
         {
-            throw new InvalidDumpException(file, got, $"disk_dump_header truncated: {got} of {Disk.Size32} bytes");
+            throw new InvalidFormatException(file, got, $"disk_dump_header truncated: {got} of {Disk.Size32} bytes");
         }
 
         // Try the four (byte order x word size) layouts; the first with a sane block_size wins.
@@ -78,7 +79,7 @@ public static class KdumpCompressedReader
             return ReadLayout(source, h[..got], be, is64);
         }
 
-        throw new InvalidDumpException(file, Disk.Status64 + Disk.BlockSize, $"block_size is not a power of two in [{MinBlockSize}, {MaxBlockSize}] with a header_version in [0, {MaxHeaderVersion}] in either byte order or word size");
+        throw new InvalidFormatException(file, Disk.Status64 + Disk.BlockSize, $"block_size is not a power of two in [{MinBlockSize}, {MaxBlockSize}] with a header_version in [0, {MaxHeaderVersion}] in either byte order or word size");
     }
 
     private static KdumpCompressedHeader ReadLayout(IDumpSource source, ReadOnlySpan<byte> h, bool be, bool is64)
@@ -106,12 +107,12 @@ public static class KdumpCompressedReader
         var nrCpus = I32(h[(statusAt + Disk.NrCpus)..], be);
         if (subBlocks < 0 || bitmapBlocks < 0)
         {
-            throw new InvalidDumpException(file, statusAt + Disk.SubHdrSize, $"negative sub_hdr_size {subBlocks} or bitmap_blocks {bitmapBlocks}");
+            throw new InvalidFormatException(file, statusAt + Disk.SubHdrSize, $"negative sub_hdr_size {subBlocks} or bitmap_blocks {bitmapBlocks}");
         }
 
         if (nrCpus < 0)
         {
-            throw new InvalidDumpException(file, statusAt + Disk.NrCpus, $"negative nr_cpus {nrCpus}");
+            throw new InvalidFormatException(file, statusAt + Disk.NrCpus, $"negative nr_cpus {nrCpus}");
         }
 
         KdumpSubHeader? sub = null;
@@ -166,12 +167,12 @@ public static class KdumpCompressedReader
     {
         if (size > (ulong)bound)
         {
-            throw new InvalidDumpException(source.Name, 0, $"{what}: size {size} exceeds the {bound}-byte bound");
+            throw new InvalidFormatException(source.Name, 0, $"{what}: size {size} exceeds the {bound}-byte bound");
         }
 
         if (offset > (ulong)source.Length || size > (ulong)source.Length - offset)
         {
-            throw new InvalidDumpException(source.Name, (long)Math.Min(offset, long.MaxValue), $"{what}: {size} bytes at {offset} run past the end of the file ({source.Length} bytes)");
+            throw new InvalidFormatException(source.Name, (long)Math.Min(offset, long.MaxValue), $"{what}: {size} bytes at {offset} run past the end of the file ({source.Length} bytes)");
         }
 
         var bytes = new byte[size];

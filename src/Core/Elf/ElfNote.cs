@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 
 namespace Kdumpd.Core.Elf;
@@ -8,17 +7,18 @@ public sealed record ElfNote(string Name, uint Type, int DescriptionOffset, int 
 {
     /// <summary>
     /// Reads the notes in a PT_NOTE segment's bytes. Stops at a zero header (kdump's per-CPU buffers
-    /// end that way); a note running past the data is an <see cref="InvalidElfException"/>.
+    /// end that way); a note running past the data is an <see cref="InvalidFormatException"/>.
     /// </summary>
-    public static IReadOnlyList<ElfNote> ReadAll(ReadOnlySpan<byte> data, string file, long baseOffset = 0)
+    public static IReadOnlyList<ElfNote> ReadAll(ReadOnlySpan<byte> data, string file, long baseOffset = 0, bool bigEndian = false)
     {
+        var fields = new ElfFileHeader.Fields(bigEndian);
         var notes = new List<ElfNote>();
         var offset = 0;
         while (data.Length - offset >= 12)
         {
-            var namesz = BinaryPrimitives.ReadUInt32LittleEndian(data[offset..]);
-            var descsz = BinaryPrimitives.ReadUInt32LittleEndian(data[(offset + 4)..]);
-            var type = BinaryPrimitives.ReadUInt32LittleEndian(data[(offset + 8)..]);
+            var namesz = fields.U32(data[offset..]);
+            var descsz = fields.U32(data[(offset + 4)..]);
+            var type = fields.U32(data[(offset + 8)..]);
             if (namesz == 0 && descsz == 0 && type == 0)
             {
                 break;
@@ -30,7 +30,7 @@ public sealed record ElfNote(string Name, uint Type, int DescriptionOffset, int 
             var end = descStart + (long)Align4(descsz);
             if (end > data.Length)
             {
-                throw new InvalidElfException(file, baseOffset + offset, $"note (namesz {namesz}, descsz {descsz}) runs past the {data.Length} bytes of its segment");
+                throw new InvalidFormatException(file, baseOffset + offset, $"note {notes.Count} (namesz {namesz}, descsz {descsz}) runs past the {data.Length} bytes of its segment");
             }
 
             var name = Encoding.ASCII.GetString(data.Slice(nameStart, (int)namesz)).TrimEnd('\0');
@@ -40,6 +40,8 @@ public sealed record ElfNote(string Name, uint Type, int DescriptionOffset, int 
 
         return notes;
     }
+
+    public ReadOnlySpan<byte> Description(ReadOnlySpan<byte> segment) => segment.Slice(DescriptionOffset, DescriptionSize);
 
     private static ulong Align4(uint value) => ((ulong)value + 3) & ~3UL;
 }

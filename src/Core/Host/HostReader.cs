@@ -177,7 +177,7 @@ public static class HostReader
         {
             header = ElfCoreHeader.Read(buffer.AsSpan(0, length), path);
         }
-        catch (InvalidElfException e)
+        catch (InvalidFormatException e)
         {
             throw new HostFileException(KcorePath, path, e.Message);
         }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Kdumpd.Core.Units;
 
 namespace Kdumpd.Core.Loading;
 

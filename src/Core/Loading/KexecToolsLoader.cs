@@ -43,7 +43,7 @@ public sealed class KexecToolsLoader(KexecSysfs sysfs, IProcessRunner runner, Ke
     };
 
     /// <summary>The kexec binary to run, or null when kexec-tools is not installed.</summary>
-    public string? Locate() => ExecutableLocator.Find(Options.KexecPath ?? "kexec");
+    public string? Locate() => runner.Find(Options.KexecPath ?? "kexec");
 
     public CrashKernelState ReadState() => sysfs.Read();
 

@@ -1,3 +1,5 @@
+using Kdumpd.Core.Units;
+
 namespace Kdumpd.Core.Loading;
 
 /// <summary>How much the self-contained budget check assumes beyond the files.</summary>

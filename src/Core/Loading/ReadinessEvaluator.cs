@@ -1,5 +1,6 @@
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
+using Kdumpd.Core.Units;
 
 namespace Kdumpd.Core.Loading;
 

@@ -4,6 +4,8 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Kdumpd.Core.Host;
 
+using Kdumpd.Core.Units;
+
 namespace Kdumpd.Core.Planning;
 
 /// <summary>
@@ -59,7 +61,7 @@ public static class CrashPlanner
         var header = PlaceHeader(profile, layout, crashk, backup, programHeaderCount);
         if (crashk is { } reservation && !header.IsPlaced)
         {
-            findings.Add(new(FindingSeverity.Error, "header-does-not-fit", $"the {FormatSize(header.MemorySize)} header segment does not fit the {FormatSize(reservation.Size)} reservation at {reservation}"));
+            findings.Add(new(FindingSeverity.Error, "header-does-not-fit", $"the {ByteSize.CrashKernel(header.MemorySize)} header segment does not fit the {ByteSize.CrashKernel(reservation.Size)} reservation at {reservation}"));
         }
 
         // One exactly sized array becomes the plan's loads without a copy: at 8192 ranges every extra
@@ -281,7 +283,7 @@ public static class CrashPlanner
 
         if (res.Size < reserved)
         {
-            findings.Add(new(FindingSeverity.Error, "backup-does-not-fit", $"the {FormatSize(reserved)} backup region does not fit the {FormatSize(res.Size)} reservation"));
+            findings.Add(new(FindingSeverity.Error, "backup-does-not-fit", $"the {ByteSize.CrashKernel(reserved)} backup region does not fit the {ByteSize.CrashKernel(res.Size)} reservation"));
             return null;
         }
 
@@ -426,7 +428,7 @@ public static class CrashPlanner
 
         if (!budget.Fits)
         {
-            var parts = string.Create(CultureInfo.InvariantCulture, $"kernel {FormatSize(budget.Kernel)} + initrd {FormatSize(budget.Initrd)} + header {FormatSize(budget.Header)} + backup {FormatSize(budget.Backup)} + working memory {FormatSize(budget.WorkingMemory)}");
+            var parts = string.Create(CultureInfo.InvariantCulture, $"kernel {ByteSize.CrashKernel(budget.Kernel)} + initrd {ByteSize.CrashKernel(budget.Initrd)} + header {ByteSize.CrashKernel(budget.Header)} + backup {ByteSize.CrashKernel(budget.Backup)} + working memory {ByteSize.CrashKernel(budget.WorkingMemory)}");
             findings.Add(new(
                 FindingSeverity.Error,
                 "reservation-too-small",
@@ -451,7 +453,7 @@ public static class CrashPlanner
         if (host.Memory is { } memory && memory.Blocks.Any(b => !b.IsOnline))
         {
             var offline = memory.Blocks.Where(b => !b.IsOnline).ToList();
-            findings.Add(new(FindingSeverity.Info, "offline-memory-blocks", $"{offline.Count} memory block(s) of {FormatSize(memory.BlockSizeBytes)} are offline (memory{offline[0].Index}...): their System RAM is planned as the kernel plans it, onlining them does not change the header"));
+            findings.Add(new(FindingSeverity.Info, "offline-memory-blocks", $"{offline.Count} memory block(s) of {ByteSize.CrashKernel(memory.BlockSizeBytes)} are offline (memory{offline[0].Index}...): their System RAM is planned as the kernel plans it, onlining them does not change the header"));
         }
 
         if (host.Memory?.CrashHotplug is true || host.Cpus.CrashHotplug is true)
@@ -468,15 +470,6 @@ public static class CrashPlanner
 
     /// <summary>crashkernel= sizes to suggest: the next multiple of 128 MiB above what is needed.</summary>
     private static ulong Recommend(ulong needed) => AlignUp(MiB(needed), 128);
-
-    internal static string FormatSize(ulong bytes) => bytes switch
-    {
-        0 => "0",
-        _ when bytes % (1UL << 30) == 0 => $"{bytes >> 30}G",
-        _ when bytes % (1UL << 20) == 0 => $"{bytes >> 20}M",
-        _ when bytes % (1UL << 10) == 0 => $"{bytes >> 10}K",
-        _ => $"{bytes}B",
-    };
 
     private static string FormatCpuList(List<int> cpus)
     {

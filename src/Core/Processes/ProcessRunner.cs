@@ -7,6 +7,8 @@ namespace Kdumpd.Core.Processes;
 /// <summary>Runs a child with redirected output and a hard timeout; never throws for a failing child.</summary>
 public sealed class ProcessRunner : IProcessRunner
 {
+    public string? Find(string program) => ExecutableLocator.Find(program);
+
     public async Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(fileName);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Kdumpd.Core.Capture;
 using Kdumpd.Core.Host;
+using Kdumpd.Core.Processes;
 using Serilog.Events;
 
 namespace Kdumpd.Daemon.Cli;
@@ -44,7 +45,7 @@ public static class CaptureCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var log = DumpsOptions.StderrLogger(LogEventLevel.Information);
-            var runner = new CaptureCommandRunner();
+            var runner = new ProcessRunner();
             var options = new CaptureOptions
             {
                 VmcorePath = result.GetValue(vmcore)!,
@@ -55,6 +56,13 @@ public static class CaptureCommand
                 Hostname = result.GetValue(hostname),
                 Generation = result.GetValue(generation),
             };
+            if (!RootRequirement.IsRoot && options.VmcorePath == CaptureOptions.ProcVmcore)
+            {
+                // Not the capture kernel (it runs kdumpd as root): no final action either.
+                await result.InvocationConfiguration.Error.WriteLineAsync("kdumpd capture: needs root: /proc/vmcore is readable by root only (or save another file with --vmcore FILE)");
+                return ExitCodes.Error;
+            }
+
             var code = ExitCodes.Error;
             try
             {

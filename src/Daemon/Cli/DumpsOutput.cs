@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Egress;
+
+using Kdumpd.Core.Units;
 
 namespace Kdumpd.Daemon.Cli;
 
@@ -12,12 +13,8 @@ public static class DumpsOutput
 {
     private static readonly string[] _headings = ["ID", "CRASH TIME", "KERNEL", "FORMAT", "SIZE", "STATE", "EGRESS", "PANIC"];
 
-    public static JsonSerializerOptions Json { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    /// <summary>snake_case, indented, enums as snake_case strings; source-generated (NativeAOT).</summary>
+    public static DumpsJsonContext Json => DumpsJsonContext.Default;
 
     /// <summary>A compact table like `coredumpctl list`; EGRESS is each target's state (uploading shows its percentage).</summary>
     public static string Table(IReadOnlyList<DumpRecord> dumps, IReadOnlyDictionary<string, IReadOnlyList<EgressStatus>>? egress = null)
@@ -29,7 +26,7 @@ public static class DumpsOutput
             d.CrashTime?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "-",
             d.KernelRelease ?? "-",
             d.Format is null ? "-" : d.Compression is null or "none" ? d.Format : $"{d.Format}/{d.Compression}",
-            d.FileSize is { } s ? Size(s) : "-",
+            d.FileSize is { } s ? ByteSize.Format(s, compact: true) : "-",
             State(d),
             Egress(egress?.GetValueOrDefault(d.Id)),
             Truncate(d.PanicSummary ?? "-", 60),
@@ -70,7 +67,7 @@ public static class DumpsOutput
         Line("Compression:", d.Compression);
         Line("Dump level:", d.DumpLevel);
         Line("Vmcore:", d.VmcorePath);
-        Line("Size:", d.FileSize is { } s ? $"{Size(s)} ({s} bytes)" : null);
+        Line("Size:", d.FileSize is { } s ? $"{ByteSize.Format(s, compact: true)} ({s} bytes)" : null);
         Line("SHA-256:", d.Sha256 ?? (d.VmcorePath is null ? null : "(not computed yet)"));
         Line("Dmesg:", d.DmesgPath);
         Line("Generation:", d.Generation);
@@ -91,19 +88,17 @@ public static class DumpsOutput
 
     public static string State(DumpRecord d) => d.HeaderError is not null && d.Complete ? "unreadable" : d.Complete ? "complete" : "incomplete";
 
-    public static string Size(long bytes)
-    {
-        string[] units = ["B", "K", "M", "G", "T"];
-        double v = bytes;
-        var u = 0;
-        while (v >= 1024 && u < units.Length - 1)
-        {
-            v /= 1024;
-            u++;
-        }
-
-        return u == 0 ? $"{bytes}B" : v.ToString(v < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + units[u];
-    }
-
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
 }
+
+/// <summary>`kdumpd dumps rescan --json`: what the scan and the hashing did.</summary>
+public sealed record DumpsRescanSummary(int Found, int Added, int Updated, int Unchanged, int Removed, int Unreadable, int Hashed);
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    WriteIndented = true,
+    UseStringEnumConverter = true)]
+[JsonSerializable(typeof(DumpRecord))]
+[JsonSerializable(typeof(IReadOnlyList<DumpRecord>))]
+[JsonSerializable(typeof(DumpsRescanSummary))]
+public sealed partial class DumpsJsonContext : JsonSerializerContext;

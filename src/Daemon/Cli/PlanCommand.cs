@@ -81,7 +81,7 @@ public static class PlanCommand
 
                 return plan.HasErrors ? ExitNotOperational : ExitOk;
             }
-            catch (Exception e) when (e is HostFileException or InvalidElfException or IOException or UnauthorizedAccessException or ArgumentException)
+            catch (Exception e) when (e is HostFileException or InvalidFormatException or IOException or UnauthorizedAccessException or ArgumentException)
             {
                 error.WriteLine($"kdumpd plan: {e.Message}");
                 return ExitFailure;

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Kdumpd.Core.Planning;
+using Kdumpd.Core.Units;
 
 namespace Kdumpd.Daemon.Cli;
 
@@ -19,16 +21,16 @@ public static class PlanTextWriter
 
         foreach (var r in report.Reservations)
         {
-            output.WriteLine(string.Create(inv, $"Reservation   {r.Start}-{r.End}  {Size(r.Size)}"));
+            output.WriteLine(string.Create(inv, $"Reservation   {r.Start}-{r.End}  {ByteSize.CrashKernel(r.Size)}"));
         }
 
         var h = report.Header;
-        output.WriteLine(string.Create(inv, $"Header        {h.Address ?? "unplaced"}  {h.Size} bytes ({Size(h.Reserved)} reserved), {h.Class}, {h.ProgramHeaders} program headers"));
+        output.WriteLine(string.Create(inv, $"Header        {h.Address ?? "unplaced"}  {h.Size} bytes ({ByteSize.CrashKernel(h.Reserved)} reserved), {h.Class}, {h.ProgramHeaders} program headers"));
         output.WriteLine(report.Backup is { } b
-            ? string.Create(inv, $"Backup        {b.Source} ({Size(b.Size)}) -> {b.Destination}")
+            ? string.Create(inv, $"Backup        {b.Source} ({ByteSize.CrashKernel(b.Size)}) -> {b.Destination}")
             : "Backup        none");
         var budget = report.Budget;
-        output.WriteLine(string.Create(inv, $"Budget        {Size(budget.Reserved)} reserved, {Size(budget.Needed)} needed (kernel {Size(budget.Kernel)} + initrd {Size(budget.Initrd)} + header {Size(budget.Header)} + backup {Size(budget.Backup)} + working {Size(budget.WorkingMemory)}){(budget.Fits ? string.Empty : "  TOO SMALL")}"));
+        output.WriteLine(string.Create(inv, $"Budget        {ByteSize.CrashKernel(budget.Reserved)} reserved, {ByteSize.CrashKernel(budget.Needed)} needed (kernel {ByteSize.CrashKernel(budget.Kernel)} + initrd {ByteSize.CrashKernel(budget.Initrd)} + header {ByteSize.CrashKernel(budget.Header)} + backup {ByteSize.CrashKernel(budget.Backup)} + working {ByteSize.CrashKernel(budget.WorkingMemory)}){(budget.Fits ? string.Empty : "  TOO SMALL")}"));
         output.WriteLine(string.Create(inv, $"Command line  {report.CaptureCommandLine}"));
         output.WriteLine();
 
@@ -44,7 +46,7 @@ public static class PlanTextWriter
         output.WriteLine(string.Create(inv, $"  {"KIND",-12} {"PHYS",-18}  {"SIZE",8}  {"OFFSET",-18}  {"VADDR",-18}"));
         foreach (var l in report.Loads)
         {
-            output.WriteLine(string.Create(inv, $"  {l.Kind,-12} {l.PhysicalAddress,-18}  {Size(l.Size),8}  {l.Offset,-18}  {l.VirtualAddress,-18}"));
+            output.WriteLine(string.Create(inv, $"  {l.Kind,-12} {l.PhysicalAddress,-18}  {ByteSize.CrashKernel(l.Size),8}  {l.Offset,-18}  {l.VirtualAddress,-18}"));
         }
 
         output.WriteLine();
@@ -57,14 +59,4 @@ public static class PlanTextWriter
         output.WriteLine();
         output.WriteLine(string.Create(inv, $"Fingerprint   {report.Fingerprint}"));
     }
-
-    /// <summary>Sizes the way crashkernel= writes them when they are round, in bytes otherwise.</summary>
-    public static string Size(ulong bytes) => bytes switch
-    {
-        0 => "0",
-        _ when bytes % (1UL << 30) == 0 => $"{bytes >> 30}G",
-        _ when bytes % (1UL << 20) == 0 => $"{bytes >> 20}M",
-        _ when bytes % (1UL << 10) == 0 => $"{bytes >> 10}K",
-        _ => bytes.ToString(CultureInfo.InvariantCulture),
-    };
 }

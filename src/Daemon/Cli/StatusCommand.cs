@@ -2,7 +2,7 @@ using System.CommandLine;
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
 using Kdumpd.Core.Loading;
-
+using Kdumpd.Core.Units;
 using Kdumpd.Daemon.Configuration;
 
 namespace Kdumpd.Daemon.Cli;
@@ -25,6 +25,11 @@ public static class StatusCommand
             try
             {
                 var settings = CliCommon.Settings(parseResult, config, hostRoot, database);
+                if (RootRequirement.ForDatabase(settings.Database) is { } needsRoot)
+                {
+                    return CliCommon.Fail(parseResult, "status", needsRoot);
+                }
+
                 var host = new HostRoot(settings.HostRoot);
                 var db = new KdumpdDatabase(settings.Database);
                 db.Migrate();

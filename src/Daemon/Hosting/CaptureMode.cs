@@ -1,5 +1,6 @@
 using Kdumpd.Core.Capture;
 using Kdumpd.Core.Host;
+using Kdumpd.Core.Processes;
 using Kdumpd.Daemon.Configuration;
 using CaptureOptions = Kdumpd.Core.Capture.CaptureOptions;
 
@@ -24,7 +25,7 @@ public static class CaptureMode
             FinalAction = Enum.Parse<FinalAction>(options.Capture.FinalAction, ignoreCase: true),
         };
         log.Information("Capture kernel detected: saving {Vmcore} into {DumpDir}, then {FinalAction}", capture.VmcorePath, capture.DumpDirectory, capture.FinalAction);
-        var runner = new CaptureCommandRunner();
+        var runner = new ProcessRunner();
         var code = 1;
         try
         {

@@ -1,7 +1,4 @@
-using System.Globalization;
-using System.Text.Json;
 using Kdumpd.Core.Catalog;
-using Kdumpd.Daemon.Cli;
 using Kdumpd.Daemon.Configuration;
 using CoreDumpQuery = Kdumpd.Core.Catalog.DumpQuery;
 
@@ -74,17 +71,13 @@ public sealed class CatalogMaintenanceService(
     {
         foreach (var dump in catalog.List(new CoreDumpQuery(Limit: 1000)).Items.Where(d => d.Generation is not null && d.CoversPlan is null && d.VmcorePath is not null))
         {
-            var plan = generations.Get((int)dump.Generation!.Value)?.PlanJson;
-            if (plan is null)
+            var header = generations.Get((int)dump.Generation!.Value)?.ElfCoreHeader;
+            if (header is null)
             {
                 continue;
             }
 
-            var report = JsonSerializer.Deserialize(plan, PlanReportJsonContext.Default.PlanReport);
-            var ranges = report?.Loads
-                .Where(l => l.Kind != PlanReport.KindName(Core.Planning.LoadKind.KernelText))
-                .Select(l => new PhysicalRange(ulong.Parse(l.PhysicalAddress.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture), l.Size))
-                .ToList();
+            var ranges = DumpCoverage.PromisedBy(header);
             if (ranges is { Count: > 0 })
             {
                 var covers = catalog.EvaluateCoverage(dump.Id, ranges);

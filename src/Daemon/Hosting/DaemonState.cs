@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Kdumpd.Core.Planning;
-using Kdumpd.Daemon.Cli;
 
 namespace Kdumpd.Daemon.Hosting;
 

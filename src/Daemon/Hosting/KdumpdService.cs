@@ -6,6 +6,7 @@ using Kdumpd.Core.Egress;
 using Kdumpd.Core.Loading;
 using Kdumpd.Core.Planning;
 using Kdumpd.Core.Reload;
+using Kdumpd.Core.Units;
 using Kdumpd.Daemon.Configuration;
 using CoreDumpQuery = Kdumpd.Core.Catalog.DumpQuery;
 using DumpPage = Kdumpd.Api.Contracts.DumpPage;
@@ -217,8 +218,8 @@ public sealed class KdumpdService(
         checks.Add(free is null
             ? new CheckDocument("dump-space", false, $"{options.DumpDir} does not exist or cannot be measured")
             : free >= expected
-                ? new CheckDocument("dump-space", true, $"{Bytes(free.Value)} free in {options.DumpDir}, next dump expected up to {Bytes(expected)}")
-                : new CheckDocument("dump-space", false, $"{Bytes(free.Value)} free in {options.DumpDir} but the next dump may need {Bytes(expected)}: free space or lower Retention:KeepDumps"));
+                ? new CheckDocument("dump-space", true, $"{ByteSize.Format(free.Value)} free in {options.DumpDir}, next dump expected up to {ByteSize.Format(expected)}")
+                : new CheckDocument("dump-space", false, $"{ByteSize.Format(free.Value)} free in {options.DumpDir} but the next dump may need {ByteSize.Format(expected)}: free space or lower Retention:KeepDumps"));
         return checks;
     }
 
@@ -266,8 +267,6 @@ public sealed class KdumpdService(
 
     private static RangeDocument Range(ulong start, ulong end) =>
         new($"0x{start:x}", $"0x{end - 1:x}", (long)(end - start));
-
-    private static string Bytes(long bytes) => bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):0.0} GiB" : $"{bytes / (double)(1L << 20):0.0} MiB";
 
     private static GenerationDocument Map(GenerationRecord g) => new(
         g.Number,

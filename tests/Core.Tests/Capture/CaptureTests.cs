@@ -3,6 +3,7 @@ using System.Text.Json;
 using Kdumpd.Core.Capture;
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
+using Kdumpd.Core.Processes;
 using Kdumpd.Core.Tests.Dumps;
 using Microsoft.Data.Sqlite;
 
@@ -95,7 +96,7 @@ public sealed class CaptureTests : IDisposable
     [Fact]
     public async Task Readelf_accepts_the_builtin_writers_sparse_vmcore()
     {
-        var readelf = new CaptureCommandRunner().Find("readelf");
+        var readelf = new ProcessRunner().Find("readelf");
         if (readelf is null)
         {
             Assert.Skip("readelf (binutils) is not installed");
@@ -105,7 +106,7 @@ public sealed class CaptureTests : IDisposable
         var capture = new DumpCapture(new FakeRunner(makedumpfile: false), HostWithCmdline(""));
         var result = await capture.RunAsync(new CaptureOptions { VmcorePath = source, DumpDirectory = Path.Join(_root, "crash"), Collector = CollectorKind.Builtin }, Ct);
 
-        var outcome = await new CaptureCommandRunner().RunAsync(readelf, ["-W", "-h", "-l", "-n", result.VmcorePath!], Ct);
+        var outcome = await new ProcessRunner().RunAsync(readelf, ["-W", "-h", "-l", "-n", result.VmcorePath!], TimeSpan.FromMinutes(1), Ct);
 
         outcome.ExitCode.Should().Be(0, outcome.Output);
         outcome.Output.Should().Contain("CORE (Core file)");
@@ -314,7 +315,7 @@ public sealed class CaptureTests : IDisposable
     }
 
     /// <summary>Stands in for makedumpfile and systemctl: records calls, writes plausible outputs.</summary>
-    private sealed class FakeRunner(bool makedumpfile, int makedumpfileExit = 0, int systemctlExit = 0) : ICaptureCommandRunner
+    private sealed class FakeRunner(bool makedumpfile, int makedumpfileExit = 0, int systemctlExit = 0) : IProcessRunner
     {
         public List<string> Programs { get; } = [];
 
@@ -328,20 +329,20 @@ public sealed class CaptureTests : IDisposable
             _ => null,
         };
 
-        public Task<CommandOutcome> RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+        public Task<ProcessResult> RunAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
         {
             Programs.Add(program);
             Calls.Add(arguments);
             if (program.EndsWith("systemctl", StringComparison.Ordinal))
             {
-                return Task.FromResult(new CommandOutcome(systemctlExit, ""));
+                return Task.FromResult(Result(systemctlExit, ""));
             }
 
             if (program.EndsWith("makedumpfile", StringComparison.Ordinal))
             {
                 if (makedumpfileExit != 0)
                 {
-                    return Task.FromResult(new CommandOutcome(makedumpfileExit, "makedumpfile Failed."));
+                    return Task.FromResult(Result(makedumpfileExit, "makedumpfile Failed."));
                 }
 
                 if (arguments[0] == "--dump-dmesg")
@@ -352,7 +353,7 @@ public sealed class CaptureTests : IDisposable
                     }
                     catch (IOException e)
                     {
-                        return Task.FromResult(new CommandOutcome(1, e.Message));
+                        return Task.FromResult(Result(1, e.Message));
                     }
                 }
                 else
@@ -361,9 +362,11 @@ public sealed class CaptureTests : IDisposable
                 }
             }
 
-            return Task.FromResult(new CommandOutcome(0, "makedumpfile Completed."));
+            return Task.FromResult(Result(0, "makedumpfile Completed."));
         }
     }
+
+    private static ProcessResult Result(int exitCode, string output) => new(exitCode, output, "", TimedOut: false, TimeSpan.Zero);
 
     private static class DumpTreesText
     {

@@ -1,11 +1,12 @@
 using CsCheck;
 using Kdumpd.Core.Dumps;
+using Kdumpd.Core.Elf;
 
 namespace Kdumpd.Core.Tests.Dumps;
 
 /// <summary>
 /// Mutated real and synthetic headers through every reader: a result or an
-/// <see cref="InvalidDumpException"/>, never another exception. The long run is tests/fuzz.
+/// <see cref="InvalidFormatException"/>, never another exception. The long run is tests/fuzz.
 /// </summary>
 public sealed class DumpFuzzTests
 {
@@ -22,7 +23,7 @@ public sealed class DumpFuzzTests
             {
                 DumpProbe.Probe(new MemoryDumpSource("fuzz.dump", bytes));
             }
-            catch (InvalidDumpException)
+            catch (InvalidFormatException)
             {
                 // the expected way to refuse bad input
             }
@@ -45,7 +46,7 @@ public sealed class DumpFuzzTests
                 DumpProbe.Probe(new MemoryDumpSource("fuzz.dump", bytes));
                 Interlocked.Increment(ref accepted);
             }
-            catch (InvalidDumpException)
+            catch (InvalidFormatException)
             {
                 Interlocked.Increment(ref refused);
             }

@@ -1,4 +1,5 @@
 using Kdumpd.Core.Dumps;
+using Kdumpd.Core.Elf;
 
 namespace Kdumpd.Core.Tests.Dumps;
 
@@ -205,7 +206,7 @@ public sealed class SyntheticFormatTests
     {
         var act = () => Probe([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4]);
 
-        act.Should().Throw<InvalidDumpException>();
+        act.Should().Throw<InvalidFormatException>();
     }
 
     [Theory]
@@ -230,7 +231,7 @@ public sealed class SyntheticFormatTests
 
         var act = () => Probe(bytes);
 
-        act.Should().Throw<InvalidDumpException>().Where(e => e.File == "test.dump" && e.What.Contains("program header table"));
+        act.Should().Throw<InvalidFormatException>().Where(e => e.File == "test.dump" && e.What.Contains("program header table"));
     }
 
     [Fact]
@@ -241,7 +242,7 @@ public sealed class SyntheticFormatTests
 
         var act = () => Probe(bytes);
 
-        act.Should().Throw<InvalidDumpException>().WithMessage("test.dump: *VMCOREINFO*");
+        act.Should().Throw<InvalidFormatException>().WithMessage("test.dump: *VMCOREINFO*");
     }
 
     [Fact]
@@ -249,6 +250,6 @@ public sealed class SyntheticFormatTests
     {
         var act = () => Probe("hello, not a dump"u8.ToArray());
 
-        act.Should().Throw<InvalidDumpException>().Where(e => e.Offset == 0 && e.What.Contains("unrecognised"));
+        act.Should().Throw<InvalidFormatException>().Where(e => e.Offset == 0 && e.What.Contains("unrecognised"));
     }
 }

@@ -58,7 +58,7 @@ public class ElfCoreHeaderTests
 
         var act = () => ElfCoreHeader.Read(bytes.AsSpan(0, 100), "vmcore-head.bin");
 
-        act.Should().Throw<InvalidElfException>().Where(e => e.File == "vmcore-head.bin" && e.Offset == 64 && e.Problem.Contains("4 program headers"));
+        act.Should().Throw<InvalidFormatException>().Where(e => e.File == "vmcore-head.bin" && e.Offset == 64 && e.What.Contains("4 program headers"));
     }
 
     [Theory]
@@ -72,7 +72,7 @@ public class ElfCoreHeaderTests
 
         var act = () => ElfCoreHeader.Read(bytes, "vmcore-head.bin");
 
-        act.Should().Throw<InvalidElfException>().Where(e => e.Offset == offset && e.Problem.Contains(problem));
+        act.Should().Throw<InvalidFormatException>().Where(e => e.Offset == offset && e.What.Contains(problem));
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public class ElfCoreHeaderTests
 
         var act = () => ElfNote.ReadAll(note, "notes", 0x1000);
 
-        act.Should().Throw<InvalidElfException>().Where(e => e.Offset == 0x1000);
+        act.Should().Throw<InvalidFormatException>().Where(e => e.Offset == 0x1000);
     }
 
     /// <summary>readelf -l without -W: two lines per program header.</summary>

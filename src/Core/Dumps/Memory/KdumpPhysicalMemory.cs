@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Numerics;
+using Kdumpd.Core.Elf;
 
 namespace Kdumpd.Core.Dumps.Memory;
 
@@ -70,7 +71,7 @@ public sealed class KdumpPhysicalMemory : IPhysicalMemory
 
         if (offset < 0 || size == 0 || size > _compressed.Length)
         {
-            throw new InvalidDumpException(_source.Name, descAt, $"page descriptor of pfn 0x{pfn:x}: offset {offset}, size {size} is invalid");
+            throw new InvalidFormatException(_source.Name, descAt, $"page descriptor of pfn 0x{pfn:x}: offset {offset}, size {size} is invalid");
         }
 
         if (offset > _source.Length - size)
@@ -85,7 +86,7 @@ public sealed class KdumpPhysicalMemory : IPhysicalMemory
         {
             if (size != PageSize)
             {
-                throw new InvalidDumpException(_source.Name, descAt, $"uncompressed page of pfn 0x{pfn:x} has size {size}, the page size is {PageSize}");
+                throw new InvalidFormatException(_source.Name, descAt, $"uncompressed page of pfn 0x{pfn:x} has size {size}, the page size is {PageSize}");
             }
 
             data.CopyTo(page);
@@ -98,11 +99,11 @@ public sealed class KdumpPhysicalMemory : IPhysicalMemory
             KdumpCompressedHeader.CompressedLzo => Lzo1x.Decompress(data, page),
             KdumpCompressedHeader.CompressedSnappy => Snappy.Decompress(data, page),
             KdumpCompressedHeader.CompressedZstd => DecompressZstd(data, page, offset),
-            _ => throw new InvalidDumpException(_source.Name, descAt, $"page descriptor of pfn 0x{pfn:x} has more than one compression flag (0x{flags:x})"),
+            _ => throw new InvalidFormatException(_source.Name, descAt, $"page descriptor of pfn 0x{pfn:x} has more than one compression flag (0x{flags:x})"),
         };
         if (n != PageSize)
         {
-            throw new InvalidDumpException(_source.Name, offset, $"page of pfn 0x{pfn:x} ({DumpCompressionNames.FromKdumpStatus(codec).ToCatalogName()}, {size} bytes) does not decompress to one {PageSize}-byte page");
+            throw new InvalidFormatException(_source.Name, offset, $"page of pfn 0x{pfn:x} ({DumpCompressionNames.FromKdumpStatus(codec).ToCatalogName()}, {size} bytes) does not decompress to one {PageSize}-byte page");
         }
 
         return true;
@@ -116,7 +117,7 @@ public sealed class KdumpPhysicalMemory : IPhysicalMemory
         }
         catch (DllNotFoundException e)
         {
-            throw new InvalidDumpException(_source.Name, offset, "zstd-compressed page, but libzstd.so.1 is not installed", e);
+            throw new InvalidFormatException(_source.Name, offset, "zstd-compressed page, but libzstd.so.1 is not installed", e);
         }
     }
 
@@ -183,14 +184,14 @@ public sealed class KdumpPhysicalMemory : IPhysicalMemory
 
         if (_bitmapBytes > KdumpBitmaps.MaxBitmapBytes || _bitmapBytes <= 0)
         {
-            throw new InvalidDumpException(_source.Name, _bitmap2, $"2nd bitmap of {_bitmapBytes} bytes is outside 1..{KdumpBitmaps.MaxBitmapBytes}");
+            throw new InvalidFormatException(_source.Name, _bitmap2, $"2nd bitmap of {_bitmapBytes} bytes is outside 1..{KdumpBitmaps.MaxBitmapBytes}");
         }
 
         var bitmap = new byte[_bitmapBytes];
         var got = _source.ReadAtMost(_bitmap2, bitmap);
         if (got < bitmap.Length)
         {
-            throw new InvalidDumpException(_source.Name, _bitmap2 + got, $"2nd bitmap ({_bitmapBytes} bytes) runs past the end of the file: truncated");
+            throw new InvalidFormatException(_source.Name, _bitmap2 + got, $"2nd bitmap ({_bitmapBytes} bytes) runs past the end of the file: truncated");
         }
 
         var ranks = new long[(bitmap.Length / Chunk) + 1];

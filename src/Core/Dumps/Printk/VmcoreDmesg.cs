@@ -1,4 +1,5 @@
 using Kdumpd.Core.Dumps.Memory;
+using Kdumpd.Core.Elf;
 
 namespace Kdumpd.Core.Dumps.Printk;
 
@@ -17,7 +18,7 @@ public static class VmcoreDmesg
             using var file = FileDumpSource.Open(path);
             return Extract(file);
         }
-        catch (InvalidDumpException e)
+        catch (InvalidFormatException e)
         {
             return DmesgExtraction.Failed(e.Message);
         }
@@ -58,7 +59,7 @@ public static class VmcoreDmesg
 
             return DmesgExtraction.Failed($"{source.Name}: VMCOREINFO has neither SYMBOL(prb) nor SYMBOL(log_buf)/SYMBOL(log_buf_len): the printk buffer cannot be found");
         }
-        catch (InvalidDumpException e)
+        catch (InvalidFormatException e)
         {
             return DmesgExtraction.Failed(e.Message, pages?.PagesRead ?? 0);
         }

@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
-using Kdumpd.Core.Planning;
+using Kdumpd.Core.Elf;
 
-namespace Kdumpd.Daemon.Cli;
+namespace Kdumpd.Core.Planning;
 
 /// <summary>
-/// The plan as operators and scripts see it (kdumpd plan --format json). Addresses are "0x..." strings
+/// The plan's one canonical JSON shape: `kdumpd plan --format json`, GET /v1/plan and the plan
+/// stored with each generation. Addresses are "0x..." strings
 /// so no JSON reader loses the top bits of a 64-bit address; sizes are numbers.
 /// </summary>
 public sealed record PlanReport(
@@ -35,7 +36,7 @@ public sealed record PlanReport(
             [.. plan.Notes.Select(n => new NoteReport(n.Kind == NoteKind.VmcoreInfo ? "vmcoreinfo" : "crash_notes", n.Cpu, Hex(n.Address), n.Size))],
             [.. plan.Loads.Select(l => new LoadReport(KindName(l.Kind), Hex(l.PhysicalAddress), l.Size, Hex(l.Offset), Hex(l.VirtualAddress)))],
             plan.Backup is { } b ? new BackupReport(Hex(b.Source.Start), b.Source.Size, Hex(b.Destination), b.ReservedSize) : null,
-            new HeaderReport(plan.Header.IsPlaced ? Hex(plan.Header.Address) : null, plan.Header.Size, plan.Header.MemorySize, plan.Header.Class == Core.Elf.ElfClass.Elf64 ? "ELF64" : "ELF32", plan.Header.ProgramHeaderCount),
+            new HeaderReport(plan.Header.IsPlaced ? Hex(plan.Header.Address) : null, plan.Header.Size, plan.Header.MemorySize, plan.Header.Class == ElfClass.Elf64 ? "ELF64" : "ELF32", plan.Header.ProgramHeaderCount),
             new BudgetReport(plan.Budget.Reserved, plan.Budget.Needed, plan.Budget.Kernel, plan.Budget.Initrd, plan.Budget.Header, plan.Budget.Backup, plan.Budget.WorkingMemory, plan.Budget.Fits),
             plan.CaptureCommandLine,
             [.. plan.Findings.Select(f => new FindingReport(f.Severity.ToString().ToLowerInvariant(), f.Code, f.Message))],

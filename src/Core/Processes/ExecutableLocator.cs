@@ -1,9 +1,12 @@
-namespace Kdumpd.Core.Loading;
+namespace Kdumpd.Core.Processes;
 
-/// <summary>Finds a program the way a root shell would, including the sbin directories a daemon's PATH may lack.</summary>
+/// <summary>
+/// The one PATH search: finds a program the way a root shell would, including the sbin directories
+/// a daemon's PATH (or the capture initrd's missing PATH) may lack.
+/// </summary>
 public static class ExecutableLocator
 {
-    private static readonly string[] _sbinDirectories = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
+    private static readonly string[] _sbinDirectories = ["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"];
 
     /// <summary>The full path of <paramref name="name"/>, or null. A name with a '/' is checked as given.</summary>
     public static string? Find(string name)

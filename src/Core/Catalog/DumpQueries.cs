@@ -1,0 +1,75 @@
+namespace Kdumpd.Core.Catalog;
+
+/// <summary>Reads rows of the `dumps` table: pages for the API and CLI, one dump by id, all of them for retention.</summary>
+internal sealed class DumpQueries(KdumpdDatabase database)
+{
+    /// <summary>Dumps matching the filters, newest crash first, one page.</summary>
+    public DumpPage List(DumpQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var where = new List<string>();
+        var args = new List<(string, object?)>();
+        if (query.Since is { } since)
+        {
+            where.Add("crash_time >= $since");
+            args.Add(("$since", DumpAnalyzer.Iso(since)));
+        }
+
+        if (query.KernelRelease is { } release)
+        {
+            where.Add("kernel_release = $release");
+            args.Add(("$release", release));
+        }
+
+        if (query.Complete is { } complete)
+        {
+            where.Add("complete = $complete");
+            args.Add(("$complete", complete ? 1 : 0));
+        }
+
+        var filter = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
+        using var connection = database.Open();
+        int total;
+        using (var count = connection.CreateCommand())
+        {
+            count.CommandText = $"SELECT count(*) FROM dumps {filter};";
+            foreach (var (name, value) in args)
+            {
+                count.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            }
+
+            total = checked((int)(long)count.ExecuteScalar()!);
+        }
+
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {DumpRows.Columns} FROM dumps {filter} ORDER BY coalesce(crash_time, first_seen) DESC, id LIMIT $limit OFFSET $offset;";
+        foreach (var (name, value) in args)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        command.Parameters.AddWithValue("$limit", Math.Clamp(query.Limit, 0, 10_000));
+        command.Parameters.AddWithValue("$offset", Math.Max(query.Offset, 0));
+        return new DumpPage(DumpRows.Read(command), total);
+    }
+
+    /// <summary>Every row, for retention (no paging limit).</summary>
+    public List<DumpRecord> All()
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {DumpRows.Columns} FROM dumps ORDER BY coalesce(crash_time, first_seen) DESC, id;";
+        return DumpRows.Read(command);
+    }
+
+    /// <summary>The dump with that id, or null.</summary>
+    public DumpRecord? Get(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {DumpRows.Columns} FROM dumps WHERE id = $id;";
+        command.Parameters.AddWithValue("$id", id);
+        return DumpRows.Read(command).SingleOrDefault();
+    }
+}
