@@ -84,12 +84,16 @@ need=$(for f in "$results"/kdumpd-*/out/plan-cli.txt; do
        done)
 echo
 echo "== kdumpd vs kdump-tools on the same Debian 12 image (QEMU TCG, 1 GiB, 2 CPUs; $(date -u +%F))"
-printf '%-12s %-26s %-22s %-14s %-26s\n' tool "boot → armed (uptime, s)" "panic → dump saved (s)" "dump size" "smallest complete crashkernel="
+printf '%-12s %-30s %-22s %-10s %s\n' tool "boot → armed (uptime, s)" "panic → dump saved (s)" "dump size" "smallest complete crashkernel="
 for tool in $(cut -f1 "$rows" | sort -u); do
     r=$(awk -F'\t' -v t="$tool" '$1 == t && $2 == "256M"' "$rows" | head -1)
     smallest=$(awk -F'\t' -v t="$tool" '$1 == t && $3 == "complete" { print $2 }' "$rows" | sort -n | head -1)
     failed=$(awk -F'\t' -v t="$tool" '$1 == t && $3 != "complete" { printf "%s%s(%s)", sep, $2, $3; sep=" " }' "$rows")
-    printf '%-12s %-26s %-22s %-14s %-26s\n' "$tool" "$(cut -f4 <<<"$r") loaded, $(cut -f5 <<<"$r") ready" "$(cut -f6 <<<"$r")" \
+    # an upper bound only, unless a smaller size was tried and failed
+    if [ -n "$smallest" ] && ! awk -F'\t' -v t="$tool" -v m="${smallest%M}" '$1 == t && $3 != "complete" && $2 + 0 < m + 0 { f = 1 } END { exit !f }' "$rows"; then
+        smallest="≤$smallest (nothing smaller tried)"
+    fi
+    printf '%-12s %-30s %-22s %-10s %s\n' "$tool" "$(cut -f4 <<<"$r") loaded, $(cut -f5 <<<"$r") ready" "$(cut -f6 <<<"$r")" \
         "$( b=$(cut -f7 <<<"$r"); [ "$b" = - ] || [ -z "$b" ] && echo - || echo "$((b / 1048576)) MiB")" "${smallest:-none}${failed:+; failed: $failed}"
 done
 echo "kdumpd's reservation check (kdumpd plan in the first boot) on this image:"

@@ -17,6 +17,7 @@ namespace Kdumpd.Api;
 [JsonSerializable(typeof(IReadOnlyList<EgressDocument>))]
 [JsonSerializable(typeof(ActionResultDocument))]
 [JsonSerializable(typeof(HealthDocument))]
+[JsonSerializable(typeof(IdentityDocument))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;
 
 public sealed record HealthDocument(string Status);

@@ -20,6 +20,8 @@ public sealed class ApiTests(DaemonFixture daemon)
         { "GET", "/v1/plan/elfcorehdr" },
         { "GET", "/v1/generations" },
         { "GET", "/v1/generations/1" },
+        { "GET", "/v1/generations/1/plan" },
+        { "GET", "/v1/whoami" },
         { "GET", "/v1/dumps" },
         { "GET", "/v1/dumps/0123456789abcdef" },
         { "GET", "/v1/dumps/0123456789abcdef/vmcore" },
@@ -76,7 +78,7 @@ public sealed class ApiTests(DaemonFixture daemon)
         using var doc = JsonDocument.Parse(await client.GetStringAsync("/readyz", TestContext.Current.CancellationToken));
 
         var names = doc.RootElement.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToList();
-        names.Should().Contain(["loaded", "kernel-release", "files-unchanged", "reservation", "last-load", "database", "last-reload", "dump-space"]);
+        names.Should().Contain(["loaded", "kernel-release", "files-unchanged", "reservation", "last-load", "no-competing-tool", "database", "last-reload", "dump-space"]);
         doc.RootElement.GetProperty("ready").GetBoolean().Should().BeTrue("the dry-run load of the fixture host succeeded: {0}", doc.RootElement);
     }
 

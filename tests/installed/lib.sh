@@ -17,13 +17,23 @@ cycle() {
     local img=$1 run=$2 ck=$3 t0=$SECONDS
     rm -rf "$run"; mkdir -p "$run/out"
     cp --sparse=always "$img/disk.img" "$run/disk.img"
-    flock "$QEMU_LOCK" timeout -k 10 "$CYCLE_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 \
+    # the clock starts when the lock is ours (another VM may hold it for a while)
+    flock "$QEMU_LOCK" sh -c 'date +%s > "$0/qemu.start"; exec "$@"' "$run" \
+        timeout -k 10 "$CYCLE_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 \
         -display none -nic none -serial "file:$run/serial.log" \
         -drive "file=$run/disk.img,if=virtio,format=raw" \
         -kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
         -append "root=/dev/vda ro console=ttyS0 crashkernel=$ck panic=1" > "$run/qemu.log" 2>&1
     QEMU_RC=$?
-    CYCLE_SECONDS=$((SECONDS - t0))
+    CYCLE_SECONDS=$(( $(date +%s) - $(cat "$run/qemu.start" 2>/dev/null || echo $(( $(date +%s) - SECONDS + t0 ))) ))
+    read_results "$run"
+    return 0
+}
+
+# read_results RUN_DIR: the guest's records, its /var/crash and journals from RUN_DIR/disk.img
+read_results() {
+    local run=$1
+    mkdir -p "$run/out"
     # rdump copies the directory itself: the records land in out/kdumpd-e2e, moved up to out/
     debugfs -R "rdump /var/lib/kdumpd-e2e $run/out" "$run/disk.img" > /dev/null 2>&1
     [ ! -d "$run/out/kdumpd-e2e" ] || { mv "$run/out/kdumpd-e2e"/* "$run/out/" 2>/dev/null; rmdir "$run/out/kdumpd-e2e"; }

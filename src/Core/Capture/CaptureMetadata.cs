@@ -60,6 +60,19 @@ public sealed record CaptureMetadata
     /// <summary>snake_case, nulls left out, indented; source-generated (the daemon is a NativeAOT binary).</summary>
     public static JsonSerializerOptions JsonOptions => CaptureMetadataJsonContext.Default.Options;
 
+    /// <summary>Parses kdumpd.json bytes; null when not valid JSON.</summary>
+    public static CaptureMetadata? TryParse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, CaptureMetadataJsonContext.Default.CaptureMetadata);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Reads a kdumpd.json of at most 1 MiB; null when missing or not valid JSON.</summary>
     public static CaptureMetadata? TryRead(string path)
     {

@@ -17,7 +17,8 @@ internal sealed class DumpScanner(KdumpdDatabase database, string dumpDirectory,
     /// </summary>
     public DumpScanResult Scan(CancellationToken cancellationToken = default)
     {
-        var located = DumpLocator.Locate(dumpDirectory);
+        var located = DumpLocator.Locate(dumpDirectory, (folder, reason) =>
+            log.Warning("Dump folder {Folder} cannot be read and is not catalogued: {Reason}", folder, reason));
         var known = new Dictionary<string, string?>(StringComparer.Ordinal);
         using var connection = database.Open();
         using (var command = connection.CreateCommand())

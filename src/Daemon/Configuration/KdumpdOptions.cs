@@ -84,6 +84,21 @@ public sealed class CaptureSettings
 
     /// <summary>reboot | poweroff | stay, after a capture in the capture kernel.</summary>
     public string FinalAction { get; set; } = "reboot";
+
+    /// <summary>kdumpd (its own small capture initrd, the default) | distribution (the distribution's initrd; the capture then runs in the booted system).</summary>
+    public string Initrd { get; set; } = "kdumpd";
+
+    /// <summary>reboot | poweroff | shell, when the capture fails or its watchdog fires (shell only if the initrd has one).</summary>
+    public string FailureAction { get; set; } = "reboot";
+
+    /// <summary>The whole capture in the initrd, from /init to the final action.</summary>
+    public int WatchdogSeconds { get; set; } = 1800;
+
+    /// <summary>How long the capture initrd waits for the dump target's device.</summary>
+    public int DeviceWaitSeconds { get; set; } = 60;
+
+    /// <summary>kdumpd's native (NativeAOT) binary for /init; empty = this process when it is native, else /usr/lib/kdumpd/kdumpd.</summary>
+    public string? InitBinary { get; set; }
 }
 
 public sealed class RetentionSettings
