@@ -15,6 +15,7 @@ namespace Kdumpd.Api;
 [JsonSerializable(typeof(DumpPage))]
 [JsonSerializable(typeof(DumpDocument))]
 [JsonSerializable(typeof(CrashGroupsDocument))]
+[JsonSerializable(typeof(IReadOnlyList<EgressDocument>))]
 [JsonSerializable(typeof(ActionResultDocument))]
 [JsonSerializable(typeof(HealthDocument))]
 [JsonSerializable(typeof(IdentityDocument))]

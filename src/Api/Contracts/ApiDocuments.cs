@@ -94,7 +94,20 @@ public sealed record DumpDocument(
     IReadOnlyList<string> CallTrace,
     string? Title = null,
     string? Signature = null,
-    string? TriageNote = null);
+    string? TriageNote = null,
+    IReadOnlyList<EgressDocument>? Egress = null);
+
+/// <summary>A dump on one egress target: pending, uploading (bytes done), verified (location), failed (reason).</summary>
+public sealed record EgressDocument(
+    string Target,
+    string State,
+    long BytesDone,
+    long? BytesTotal,
+    string? Location,
+    string? Reason,
+    int Attempts,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? VerifiedAt);
 
 public sealed record DumpPage(IReadOnlyList<DumpDocument> Items, int Total, int Offset, int Limit);
 

@@ -89,6 +89,7 @@ public static class DaemonHost
         builder.Services.AddSingleton<KdumpdService>();
         builder.Services.AddSingleton<IKdumpdService>(sp => sp.GetRequiredService<KdumpdService>());
         builder.Services.AddSingleton(sp => new KdumpdMetrics(sp.GetRequiredService<KdumpdService>().Metrics));
+        builder.Services.AddEgress(options);
         builder.Services.AddSingleton<CatalogMaintenanceService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogMaintenanceService>());
         builder.Services.AddHostedService<SighupReloadService>();

@@ -8,5 +8,6 @@ public static class SchemaMigrations
         M0001Generations.Migration,
         M0002Dumps.Migration,
         M0003CrashTitles.Migration,
+        M0004Egress.Migration,
     ];
 }
