@@ -16,6 +16,7 @@ namespace Kdumpd.Api;
 [JsonSerializable(typeof(DumpDocument))]
 [JsonSerializable(typeof(ActionResultDocument))]
 [JsonSerializable(typeof(HealthDocument))]
+[JsonSerializable(typeof(IdentityDocument))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;
 
 public sealed record HealthDocument(string Status);

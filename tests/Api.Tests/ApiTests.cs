@@ -20,6 +20,8 @@ public sealed class ApiTests(DaemonFixture daemon)
         { "GET", "/v1/plan/elfcorehdr" },
         { "GET", "/v1/generations" },
         { "GET", "/v1/generations/1" },
+        { "GET", "/v1/generations/1/plan" },
+        { "GET", "/v1/whoami" },
         { "GET", "/v1/dumps" },
         { "GET", "/v1/dumps/0123456789abcdef" },
         { "GET", "/v1/dumps/0123456789abcdef/vmcore" },

@@ -37,6 +37,11 @@ public sealed class DaemonFixture : IAsyncLifetime
 
     public IServiceProvider Services => _app!.Services;
 
+    /// <summary>Runs after the trees are written and before the daemon starts (to plant faults).</summary>
+    public Action<DaemonFixture>? BeforeStart { get; init; }
+
+    public string DatabasePath => Path.Join(Root, "kdumpd.db");
+
     public async ValueTask InitializeAsync()
     {
         var repo = RepoRoot();
@@ -47,7 +52,9 @@ public sealed class DaemonFixture : IAsyncLifetime
         Vmcore = SmallVmcore(File.ReadAllBytes(Path.Join(repo, "tests/data/dumps/qemu-6.1-sysrq-vmcore-prefix.bin")));
         await File.WriteAllBytesAsync(Path.Join(DumpDir, OwnedDir, "vmcore"), Vmcore);
         await File.WriteAllTextAsync(Path.Join(DumpDir, OwnedDir, "dmesg.txt"), "[  1.0] sysrq: Trigger a crash\n[  1.0] Kernel panic - not syncing: sysrq triggered crash\n");
-        await File.WriteAllTextAsync(Path.Join(DumpDir, OwnedDir, "kdumpd.json"), "{\"complete\": true}\n");
+        // kdumpd's ownership marker: 0600, with the folder's dump id (what its capture writes).
+        await File.WriteAllTextAsync(Path.Join(DumpDir, OwnedDir, "kdumpd.json"), $"{{\"complete\": true, \"dump_id\": \"{Core.Catalog.DumpId.For(OwnedDir)}\"}}\n");
+        File.SetUnixFileMode(Path.Join(DumpDir, OwnedDir, "kdumpd.json"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         Directory.CreateDirectory(Path.Join(DumpDir, ForeignDir));
         await File.WriteAllBytesAsync(Path.Join(DumpDir, ForeignDir, "vmcore"), Vmcore);
         await File.WriteAllTextAsync(Path.Join(DumpDir, ForeignDir, "vmcore-dmesg.txt"), "Kernel panic - not syncing: Oops\n");
@@ -69,6 +76,7 @@ public sealed class DaemonFixture : IAsyncLifetime
             options.Api.Tokens.Add(new TokenEntry { Name = entry.Name, Role = role.Name(), Sha256 = entry.Sha256 });
         }
 
+        BeforeStart?.Invoke(this);
         var logger = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console().CreateLogger();
         _app = DaemonHost.Build(options, new RunContext(null, Sample: false, []), logger);
         await _app.StartAsync();

@@ -90,17 +90,20 @@ build_initrd() {
     log "initramfs: $(stat -c %s "$INITRD") bytes ($KVER)"
 }
 
-# publish kdumpd once per run (framework-dependent: the guest uses the host's dotnet)
+# publish kdumpd once per run: the NativeAOT binary (deploy/publish.sh), as the package ships it.
+# The guests run it with the host's .NET hidden (DOTNET_HIDE): nothing may need a runtime.
 publish_kdumpd() {
-    KDUMPD=$WORK/kdumpd/kdumpd
-    DOTNET_ROOT_GUEST=$(dirname "$(readlink -f "$(command -v dotnet)")")
     local t0=$EPOCHREALTIME
-    if DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet publish "$REPO/src/Daemon" -c Release \
-        -o "$WORK/kdumpd" -nologo -v q > "$WORK/publish.log" 2>&1 && [ -x "$KDUMPD" ]; then
-        log "kdumpd published to $WORK/kdumpd in $(dt "$t0" "$EPOCHREALTIME") s"
+    DOTNET_HIDE=$(command -v dotnet >/dev/null 2>&1 && dirname "$(readlink -f "$(command -v dotnet)")" || true)
+    if [ -n "${KDUMPD_BINARY:-}" ]; then
+        # tests/run-all.sh published it already (one NativeAOT compile per run)
+        KDUMPD=$KDUMPD_BINARY; KDUMPD_OK=1; [ -x "$KDUMPD" ] || KDUMPD_OK=0
+        log "kdumpd (NativeAOT) from KDUMPD_BINARY=$KDUMPD"
+    elif KDUMPD=$("$REPO/deploy/publish.sh" --out "$WORK/kdumpd" 2> "$WORK/publish.log" | tail -1) && [ -x "$KDUMPD" ]; then
+        log "kdumpd (NativeAOT) published to $KDUMPD in $(dt "$t0" "$EPOCHREALTIME") s"
         KDUMPD_OK=1
     else
-        log "dotnet publish src/Daemon FAILED (see $WORK/publish.log): $(grep -m1 -E 'error' "$WORK/publish.log" | cut -c1-200)"
+        log "deploy/publish.sh FAILED (see $WORK/publish.log): $(grep -m1 -E 'error' "$WORK/publish.log" | cut -c1-200)"
         KDUMPD_OK=0
     fi
 }
@@ -126,7 +129,7 @@ run_vm() {
         echo "KERNEL='$VMLINUZ'"
         echo "INITRD='$INITRD'"
         echo "KDUMPD='${KDUMPD:-}'"
-        echo "DOTNET_ROOT='${DOTNET_ROOT_GUEST:-}'"
+        echo "DOTNET_HIDE='${DOTNET_HIDE:-}'"
         echo "REPO='$REPO'"
         printf '%s\n' "$extra"
     } > "$SHARE/config"

@@ -25,6 +25,7 @@ scenario_def() {
     load-kexec-tools)      SFILE=load.sh; SCFG="LOADER=kexec-tools COLLECTOR=builtin" ;;
     reservation-too-small) SFILE=reservation.sh ;;
     daemon-api)            SFILE=daemon-api.sh ;;
+    bench-arm)             SFILE=bench-arm.sh ;;   # bench/arm-speed.sh, not in ALL
     *) return 1 ;;
     esac
 }
@@ -46,7 +47,7 @@ run_scenario() {
     local n=$1 reason="" t0=$EPOCHREALTIME last
     scenario_def "$n" || { result "$n" FAIL "unknown scenario (known: $ALL)"; return; }
     if [ "$NEEDS_KDUMPD" = 1 ] && [ "$KDUMPD_OK" != 1 ]; then
-        result "$n" FAIL "kdumpd could not be published (dotnet publish src/Daemon failed, see $WORK/publish.log)"; return
+        result "$n" FAIL "kdumpd could not be published (deploy/publish.sh failed, see $WORK/publish.log)"; return
     fi
     log "scenario $n: ${SCFG:-default}"
     HOST_REASON=""; E2E_DETAIL=""
@@ -76,7 +77,7 @@ log "kernel $KVER; $(qemu-system-x86_64 --version | head -1); $(kexec --version 
 KDUMPD_OK=0
 if [ -n "${E2E_KDUMPD:-}" ]; then
     # harness self-test only (tests/e2e/selftest/): results say nothing about kdumpd
-    KDUMPD=$E2E_KDUMPD; KDUMPD_OK=1; DOTNET_ROOT_GUEST=""
+    KDUMPD=$E2E_KDUMPD; KDUMPD_OK=1
     log "E2E_KDUMPD: the scenarios run $KDUMPD instead of the published kdumpd"
 else
     for s in $SCENARIOS; do

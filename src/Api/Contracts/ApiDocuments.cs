@@ -14,7 +14,14 @@ public sealed record StatusDocument(
     ReloadDocument? LastReload,
     IReadOnlyList<WatcherDocument> Watchers,
     DumpCountsDocument Dumps,
-    long? LoadBudgetRemaining);
+    long? LoadBudgetRemaining,
+    CrashHotplugDocument CrashHotplug);
+
+/// <summary>
+/// Whether the kernel rewrites the crash header itself on memory/CPU hotplug
+/// (<c>/sys/devices/system/{memory,cpu}/crash_hotplug</c>); null when the file is absent.
+/// </summary>
+public sealed record CrashHotplugDocument(bool? Memory, bool? Cpu);
 
 public sealed record ReservationDocument(long Bytes, IReadOnlyList<RangeDocument> Ranges);
 
@@ -83,7 +90,8 @@ public sealed record DumpDocument(
     bool? CoversPlan,
     string? HeaderError,
     bool HasVmcore,
-    bool HasDmesg);
+    bool HasDmesg,
+    IReadOnlyList<string> CallTrace);
 
 public sealed record DumpPage(IReadOnlyList<DumpDocument> Items, int Total, int Offset, int Limit);
 
@@ -96,11 +104,15 @@ public enum DumpFileKind
 }
 
 /// <summary>A file the catalogue vouches for: the only paths a download may reach.</summary>
-public sealed record DumpFile(string Path, string DownloadName, string ContentType, string? Sha256);
+/// <param name="Root">The dump directory: the file is opened beneath it, never through a link out of it.</param>
+public sealed record DumpFile(string Path, string DownloadName, string ContentType, string? Sha256, string Root);
 
 public sealed record ReadinessDocument(bool Ready, IReadOnlyList<CheckDocument> Checks);
 
 public sealed record CheckDocument(string Name, bool Ok, string Detail);
+
+/// <summary>Who the presented token is and what it may do: the dashboard shows only what the roles allow.</summary>
+public sealed record IdentityDocument(string Name, IReadOnlyList<string> Roles);
 
 public sealed record ActionResultDocument(string Outcome, long? Generation, string Message)
 {

@@ -24,6 +24,9 @@ public interface IKdumpdService
 
     Task<GenerationDocument?> GetGenerationAsync(long number, CancellationToken cancellationToken);
 
+    /// <summary>The plan JSON recorded with a generation, or null when the generation or its plan is unknown.</summary>
+    Task<string?> GetGenerationPlanJsonAsync(long number, CancellationToken cancellationToken);
+
     Task<DumpPage> ListDumpsAsync(DumpQuery query, CancellationToken cancellationToken);
 
     Task<DumpDocument?> GetDumpAsync(string id, CancellationToken cancellationToken);

@@ -1,22 +1,24 @@
+using Kdumpd.Core.Dumps;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
 namespace Kdumpd.Api.Downloads;
 
 /// <summary>
-/// A plain GET of a whole dump: read with positional reads in 1 MiB blocks straight into Kestrel's
+/// A plain GET of a whole dump, from the handle that was checked (<see cref="ConfinedFile"/>): read with positional reads in 1 MiB blocks straight into Kestrel's
 /// response pipe. Kestrel's own file path copies through a 64 KiB stream buffer, which halves the
 /// throughput of multi-GiB downloads on loopback; memory stays one block per request.
 /// </summary>
-public sealed class WholeFileResult(string path, string contentType, string downloadName, EntityTagHeaderValue etag, DateTimeOffset lastModified) : IResult
+public sealed class WholeFileResult(ConfinedFile file, string contentType, string downloadName, EntityTagHeaderValue etag, DateTimeOffset lastModified) : IResult
 {
     public const int BlockBytes = 1 << 20;
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
-        var length = RandomAccess.GetLength(handle);
+        using var checkedFile = file;
+        var handle = file.Handle;
+        var length = file.Length;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = contentType;
         response.ContentLength = length;

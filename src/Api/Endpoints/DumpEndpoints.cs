@@ -79,7 +79,7 @@ public static class DumpEndpoints
                 : TypedResults.Problem(title: "no such file", detail: $"dump '{id}' has no {kind.ToString().ToLowerInvariant()} file", statusCode: StatusCodes.Status404NotFound);
         }
 
-        return FileDownload.Serve(context, file.Path, file.ContentType, file.DownloadName, file.Sha256);
+        return FileDownload.Serve(context, file);
     }
 
     private static ProblemHttpResult BadId(string id) => TypedResults.Problem(

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Kdumpd.Api.Auth;
 using Kdumpd.Api.Contracts;
 using Microsoft.AspNetCore.Builder;
@@ -38,6 +39,19 @@ public static class StatusEndpoints
                     ? TypedResults.Ok(generation)
                     : TypedResults.Problem(title: "no such generation", detail: $"generation {number} is not recorded", statusCode: StatusCodes.Status404NotFound))
             .RequireAuthorization(ApiRoles.Read).WithTags("generations").WithSummary("One load attempt.");
+
+        v1.MapGet("/generations/{number:long}/plan", async Task<IResult> (long number, IKdumpdService service, CancellationToken ct) =>
+                await service.GetGenerationPlanJsonAsync(number, ct) is { } json
+                    ? TypedResults.Text(json, "application/json")
+                    : TypedResults.Problem(title: "no plan for this generation", detail: $"generation {number} is not recorded or was recorded without a plan", statusCode: StatusCodes.Status404NotFound))
+            .RequireAuthorization(ApiRoles.Read).WithTags("generations")
+            .WithSummary("The plan recorded with a load attempt (what the dashboard compares the active plan against).");
+
+        v1.MapGet("/whoami", (ClaimsPrincipal user) => TypedResults.Ok(new IdentityDocument(
+                user.Identity?.Name ?? "?",
+                [.. user.FindAll(ClaimTypes.Role).Select(c => c.Value)])))
+            .RequireAuthorization(ApiRoles.Read).WithTags("status")
+            .WithSummary("The presented token's name and roles.");
     }
 
     private static ProblemHttpResult NoPlan() => TypedResults.Problem(

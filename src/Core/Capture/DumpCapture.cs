@@ -340,7 +340,7 @@ public sealed partial class DumpCapture(IProcessRunner runner, HostRoot host, IL
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     private static void WriteMetadata(string path, CaptureMetadata meta) =>
-        DurableFiles.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(meta, CaptureMetadata.JsonOptions));
+        DurableFiles.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(meta, CaptureMetadataJsonContext.Default.CaptureMetadata));
 
     private static long? AllocatedBytes(string path)
     {

@@ -57,12 +57,21 @@ public sealed record CaptureMetadata
 
     public string? FinalAction { get; init; }
 
-    public static JsonSerializerOptions JsonOptions { get; } = new()
+    /// <summary>snake_case, nulls left out, indented; source-generated (the daemon is a NativeAOT binary).</summary>
+    public static JsonSerializerOptions JsonOptions => CaptureMetadataJsonContext.Default.Options;
+
+    /// <summary>Parses kdumpd.json bytes; null when not valid JSON.</summary>
+    public static CaptureMetadata? TryParse(ReadOnlySpan<byte> json)
     {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        WriteIndented = true,
-    };
+        try
+        {
+            return JsonSerializer.Deserialize(json, CaptureMetadataJsonContext.Default.CaptureMetadata);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Reads a kdumpd.json of at most 1 MiB; null when missing or not valid JSON.</summary>
     public static CaptureMetadata? TryRead(string path)
@@ -75,7 +84,7 @@ public sealed record CaptureMetadata
                 return null;
             }
 
-            return JsonSerializer.Deserialize<CaptureMetadata>(File.ReadAllBytes(path), JsonOptions);
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), CaptureMetadataJsonContext.Default.CaptureMetadata);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
@@ -83,3 +92,10 @@ public sealed record CaptureMetadata
         }
     }
 }
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true)]
+[JsonSerializable(typeof(CaptureMetadata))]
+public sealed partial class CaptureMetadataJsonContext : JsonSerializerContext;

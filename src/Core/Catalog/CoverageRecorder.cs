@@ -1,7 +1,7 @@
 namespace Kdumpd.Core.Catalog;
 
 /// <summary>Holds a dump against the ranges its generation promised and stores the answer in covers_plan.</summary>
-internal sealed class CoverageRecorder(KdumpdDatabase database, DumpQueries queries)
+internal sealed class CoverageRecorder(KdumpdDatabase database, DumpQueries queries, string dumpDirectory)
 {
     /// <summary>
     /// Whether the dump's memory ranges cover a plan's PT_LOAD ranges (physical start, size):
@@ -11,7 +11,7 @@ internal sealed class CoverageRecorder(KdumpdDatabase database, DumpQueries quer
     public bool? Evaluate(string id, IReadOnlyList<PhysicalRange> plan)
     {
         var record = queries.Get(id) ?? throw new DumpCatalogException(id, DumpCatalogError.NotFound, $"no dump with id {id}");
-        bool? covers = record.VmcorePath is null ? null : DumpCoverage.Evaluate(record.VmcorePath, plan);
+        bool? covers = record.VmcorePath is null ? null : DumpCoverage.Evaluate(dumpDirectory, record.VmcorePath, plan);
         using var connection = database.Open();
         DumpRows.Execute(connection, "UPDATE dumps SET covers_plan = $c WHERE id = $id;", ("$c", covers is null ? null : covers.Value ? 1 : 0), ("$id", id));
         return covers;

@@ -59,6 +59,8 @@ internal static class DumpAnalyzer
 
     public static DumpFacts Analyze(LocatedDump located, string scanKey, long totalBytes)
     {
+        // Every file is opened beneath the dump directory, as a regular file, before a byte is read.
+        var root = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(located.Directory))!;
         DumpHeaderInfo? header = null;
         string? headerError = null;
         long? size = null;
@@ -67,12 +69,17 @@ internal static class DumpAnalyzer
         {
             try
             {
-                var fi = Resolve(new FileInfo(vmcore));
-                size = fi.Length;
-                mtime = new DateTimeOffset(fi.LastWriteTimeUtc, TimeSpan.Zero);
-                header = DumpProbe.Probe(vmcore);
+                using var file = ConfinedFile.Open(root, vmcore);
+                size = file.Length;
+                mtime = file.Status.Mtime;
+                using var source = FileDumpSource.Over(file);
+                header = DumpProbe.Probe(source);
             }
             catch (InvalidFormatException e)
+            {
+                headerError = e.Message;
+            }
+            catch (ConfinedFileException e)
             {
                 headerError = e.Message;
             }
@@ -92,7 +99,9 @@ internal static class DumpAnalyzer
         {
             try
             {
-                panic = DmesgAnalyzer.AnalyzeFile(dmesg);
+                using var file = ConfinedFile.Open(root, dmesg);
+                using var stream = file.OpenStream();
+                panic = DmesgAnalyzer.AnalyzeStream(stream);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -100,7 +109,28 @@ internal static class DumpAnalyzer
             }
         }
 
-        var meta = located.MetadataPath is null ? null : CaptureMetadata.TryRead(located.MetadataPath);
+        CaptureMetadata? meta = null;
+        var owned = false;
+        if (located.MetadataPath is { } metadataPath)
+        {
+            ConfinedFile? metadata = null;
+            try
+            {
+                metadata = ConfinedFile.Open(root, metadataPath);
+                meta = metadata.Length <= 1 << 20 ? CaptureMetadata.TryParse(ReadAll(metadata)) : null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                meta = null;
+            }
+
+            using (metadata)
+            {
+                owned = located.Owned && DumpOwnership.Verify(located.Directory, metadata, meta, located.VmcorePath, out _);
+            }
+        }
+
+        located = located with { Owned = owned };
         var reason = located.IncompleteMarker is { } marker ? $"marker: {marker}" : null;
         reason ??= meta is { Complete: false } && located.Layout == DumpLayout.Kdumpd
             ? $"kdumpd.json: {meta.IncompleteReason ?? "capture did not finish"}" : null;
@@ -126,6 +156,13 @@ internal static class DumpAnalyzer
             headerError,
             header?.BuildId,
             totalBytes);
+    }
+
+    private static byte[] ReadAll(ConfinedFile file)
+    {
+        var buffer = new byte[file.Length];
+        var n = RandomAccess.Read(file.Handle, buffer, 0);
+        return n == buffer.Length ? buffer : buffer[..n];
     }
 
     /// <summary>A symlinked vmcore (operators link dumps from elsewhere) is measured by its target.</summary>

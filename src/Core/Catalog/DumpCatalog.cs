@@ -30,12 +30,12 @@ public sealed class DumpCatalog
         var log = (logger ?? Serilog.Core.Logger.None).ForContext<DumpCatalog>();
         var clock = time ?? TimeProvider.System;
         _scanner = new DumpScanner(database, DumpDirectory, log, clock);
-        _hasher = new DumpHasher(database, log, clock);
+        _hasher = new DumpHasher(database, DumpDirectory, log, clock);
         _queries = new DumpQueries(database);
         _remover = new DumpRemover(database, _queries, DumpDirectory, log);
         _retention = new DumpRetention(_queries, _remover, DumpDirectory, freeSpace ?? (dir => new DriveInfo(dir).AvailableFreeSpace), log);
-        _coverage = new CoverageRecorder(database, _queries);
-        _opener = new VmcoreOpener(_queries);
+        _coverage = new CoverageRecorder(database, _queries, DumpDirectory);
+        _opener = new VmcoreOpener(_queries, DumpDirectory);
     }
 
     public string DumpDirectory { get; }

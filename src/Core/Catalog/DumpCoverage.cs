@@ -30,12 +30,14 @@ public static class DumpCoverage
         }
     }
 
-    public static bool? Evaluate(string vmcorePath, IReadOnlyList<PhysicalRange> plan)
+    /// <summary>Reads the vmcore beneath <paramref name="dumpDirectory"/> only, as a regular file (<see cref="ConfinedFile"/>).</summary>
+    public static bool? Evaluate(string dumpDirectory, string vmcorePath, IReadOnlyList<PhysicalRange> plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
         try
         {
-            using var file = FileDumpSource.Open(vmcorePath);
+            using var confined = ConfinedFile.Open(dumpDirectory, vmcorePath);
+            using var file = FileDumpSource.Over(confined);
             var header = DumpProbe.Probe(file);
             if (header.Elf is { } elf)
             {
@@ -62,6 +64,10 @@ public static class DumpCoverage
         catch (InvalidFormatException)
         {
             return null;
+        }
+        catch (IOException)
+        {
+            return null; // gone, or not a regular file beneath the dump directory: never read
         }
     }
 

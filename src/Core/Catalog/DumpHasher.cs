@@ -1,10 +1,15 @@
 using System.Security.Cryptography;
+using Kdumpd.Core.Dumps;
 using Serilog;
 
 namespace Kdumpd.Core.Catalog;
 
-/// <summary>Stores the SHA-256 of each vmcore that has none, streamed with one bounded buffer.</summary>
-internal sealed class DumpHasher(KdumpdDatabase database, ILogger log, TimeProvider time)
+/// <summary>
+/// Stores the SHA-256 of each vmcore that has none, streamed with one bounded buffer from a file
+/// opened beneath the dump directory as a regular file (<see cref="ConfinedFile"/>): a FIFO, a
+/// device or a link out of the dump directory is never read.
+/// </summary>
+internal sealed class DumpHasher(KdumpdDatabase database, string dumpDirectory, ILogger log, TimeProvider time)
 {
     /// <summary>Hash read buffer: bounded, large enough to stream at disk speed.</summary>
     public const int BufferBytes = 1 << 20;
@@ -34,25 +39,25 @@ internal sealed class DumpHasher(KdumpdDatabase database, ILogger log, TimeProvi
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                if (!SameFile(path, size, mtime))
+                using var file = ConfinedFile.Open(dumpDirectory, path);
+                if (!Same(file.Status, size, mtime))
                 {
                     continue;
                 }
 
                 using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan))
+                long offset = 0;
+                int n;
+                while (offset < size && (n = RandomAccess.Read(file.Handle, buffer.AsSpan(0, (int)Math.Min(buffer.Length, size - offset)), offset)) > 0)
                 {
-                    int n;
-                    while ((n = stream.Read(buffer, 0, buffer.Length)) > 0)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        sha.AppendData(buffer, 0, n);
-                    }
+                    cancellationToken.ThrowIfCancellationRequested();
+                    sha.AppendData(buffer, 0, n);
+                    offset += n;
                 }
 
-                if (!SameFile(path, size, mtime))
+                if (offset != size || !Same(FileStatus.Of(file.Handle), size, mtime))
                 {
-                    continue;
+                    continue; // changed while being hashed: the next scan and run see the new file
                 }
 
                 var hex = Convert.ToHexStringLower(sha.GetHashAndReset());
@@ -74,9 +79,6 @@ internal sealed class DumpHasher(KdumpdDatabase database, ILogger log, TimeProvi
         return stored;
     }
 
-    private static bool SameFile(string path, long size, string mtime)
-    {
-        var fi = DumpAnalyzer.Resolve(new FileInfo(path));
-        return fi.Exists && fi.Length == size && DumpAnalyzer.Iso(new DateTimeOffset(fi.LastWriteTimeUtc, TimeSpan.Zero)) == mtime;
-    }
+    private static bool Same(FileStatus status, long size, string mtime) =>
+        status.Size == size && DumpAnalyzer.Iso(status.Mtime) == mtime;
 }

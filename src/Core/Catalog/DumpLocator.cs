@@ -25,7 +25,8 @@ public static partial class DumpLocator
     public static bool IsInside(string dumpDirectory, string directory) =>
         directory.StartsWith(dumpDirectory.TrimEnd('/') + "/", StringComparison.Ordinal);
 
-    public static IReadOnlyList<LocatedDump> Locate(string dumpDir)
+    /// <param name="unreadable">Told about every folder that cannot be listed (folder, reason): it is skipped, never silently.</param>
+    public static IReadOnlyList<LocatedDump> Locate(string dumpDir, Action<string, string>? unreadable = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dumpDir);
         var root = Path.GetFullPath(dumpDir);
@@ -40,6 +41,16 @@ public static partial class DumpLocator
             if (dir.LinkTarget is not null)
             {
                 continue; // a symlinked directory is not a dump kdumpd should follow (or ever delete)
+            }
+
+            try
+            {
+                _ = dir.EnumerateFiles().Any();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                unreadable?.Invoke(dir.FullName, e.Message);
+                continue;
             }
 
             var located = Classify(dir);
@@ -145,7 +156,9 @@ public static partial class DumpLocator
 
         try
         {
-            using var reader = new StreamReader(readme);
+            // README.txt may be anything an intruder left there (a FIFO would hang the scan).
+            using var file = Dumps.ConfinedFile.Open(Path.GetDirectoryName(Path.GetDirectoryName(readme)!)!, readme);
+            using var reader = new StreamReader(file.OpenStream());
             var buffer = new char[16384];
             var text = new string(buffer, 0, reader.ReadBlock(buffer, 0, buffer.Length));
             var status = text.Split('\n').FirstOrDefault(l => l.StartsWith("vmcore status:", StringComparison.OrdinalIgnoreCase));

@@ -1,3 +1,5 @@
+using Kdumpd.Core.Capture;
+using Kdumpd.Core.Dumps;
 using Serilog;
 
 namespace Kdumpd.Core.Catalog;
@@ -18,14 +20,16 @@ internal sealed class DumpRemover(KdumpdDatabase database, DumpQueries queries, 
                 $"dump {id} in {record.Directory} was written by {record.Layout}, not kdumpd: kdumpd does not delete it; remove it by hand if you are sure");
         }
 
-        if (Directory.Exists(record.Directory) && !File.Exists(Path.Join(record.Directory, DumpLocator.KdumpdMetadata)))
-        {
-            throw new DumpCatalogException(id, DumpCatalogError.NotOwned, $"{record.Directory} no longer holds kdumpd.json: not deleted (rescan, then decide by hand)");
-        }
-
         if (!DumpLocator.IsInside(dumpDirectory, record.Directory))
         {
             throw new DumpCatalogException(id, DumpCatalogError.NotOwned, $"dump {id} in {record.Directory} is outside the dump directory {dumpDirectory}: not deleted");
+        }
+
+        // The row says "owned"; the disk must still say so, now: the folder may have been swapped since the scan.
+        if (Directory.Exists(record.Directory) && !StillOwned(record, out var why))
+        {
+            log.Warning("Not deleting dump {DumpId} in {Directory}: kdumpd's ownership marker does not hold ({Why})", id, record.Directory, why);
+            throw new DumpCatalogException(id, DumpCatalogError.NotOwned, $"{record.Directory}: kdumpd's ownership marker does not hold ({why}): not deleted (rescan, then decide by hand)");
         }
 
         try
@@ -44,5 +48,22 @@ internal sealed class DumpRemover(KdumpdDatabase database, DumpQueries queries, 
         DumpRows.Execute(connection, "DELETE FROM dumps WHERE id = $id;", ("$id", id));
         log.Information("Deleted dump {DumpId} in {Directory} ({Bytes} bytes, crashed {CrashTime}): {Reason}", id, record.Directory, record.TotalBytes, record.CrashTime, reason);
         return record;
+    }
+
+    private bool StillOwned(DumpRecord record, out string why)
+    {
+        try
+        {
+            using var metadata = ConfinedFile.Open(dumpDirectory, Path.Join(record.Directory, DumpLocator.KdumpdMetadata));
+            var bytes = new byte[Math.Min(metadata.Length, 1 << 20)];
+            var n = RandomAccess.Read(metadata.Handle, bytes, 0);
+            var meta = CaptureMetadata.TryParse(bytes.AsSpan(0, n));
+            return DumpOwnership.Verify(record.Directory, metadata, meta, record.VmcorePath, out why);
+        }
+        catch (IOException e)
+        {
+            why = $"kdumpd.json: {e.Message}";
+            return false;
+        }
     }
 }

@@ -22,7 +22,7 @@ internal static class DumpRows
             string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
             long? L(int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
             DateTimeOffset? T(int i) => r.IsDBNull(i) ? null : DateTimeOffset.Parse(r.GetString(i), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-            var trace = S(18) is { } json ? JsonSerializer.Deserialize<string[]>(json) ?? [] : [];
+            var trace = S(18) is { } json ? JsonSerializer.Deserialize(json, CatalogJsonContext.Default.StringArray) ?? [] : [];
             list.Add(new DumpRecord(
                 r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3) != 0, S(4), S(5), S(6), S(7), L(8), T(9),
                 S(10), T(11), S(12), T(13), S(14), (int?)L(15), (int?)L(16), S(17), trace,

@@ -17,7 +17,8 @@ internal sealed class DumpScanner(KdumpdDatabase database, string dumpDirectory,
     /// </summary>
     public DumpScanResult Scan(CancellationToken cancellationToken = default)
     {
-        var located = DumpLocator.Locate(dumpDirectory);
+        var located = DumpLocator.Locate(dumpDirectory, (folder, reason) =>
+            log.Warning("Dump folder {Folder} cannot be read and is not catalogued: {Reason}", folder, reason));
         var known = new Dictionary<string, string?>(StringComparer.Ordinal);
         using var connection = database.Open();
         using (var command = connection.CreateCommand())
@@ -115,7 +116,7 @@ internal sealed class DumpScanner(KdumpdDatabase database, string dumpDirectory,
             ("$size", f.FileSize), ("$mtime", f.FileMtime is { } m ? DumpAnalyzer.Iso(m) : null),
             ("$release", f.KernelRelease), ("$crash", f.CrashTime is { } c ? DumpAnalyzer.Iso(c) : null), ("$host", f.Hostname),
             ("$cpus", f.CpuCount), ("$level", f.DumpLevel), ("$panic", f.PanicSummary),
-            ("$trace", f.CallTrace.Count == 0 ? null : JsonSerializer.Serialize(f.CallTrace)),
+            ("$trace", f.CallTrace.Count == 0 ? null : JsonSerializer.Serialize(f.CallTrace, CatalogJsonContext.Default.IReadOnlyListString)),
             ("$complete", f.Complete ? 1 : 0), ("$reason", f.IncompleteReason), ("$generation", f.Generation),
             ("$error", f.HeaderError), ("$build", f.BuildId), ("$total", f.TotalBytes), ("$key", f.ScanKey), ("$now", now),
         ];

@@ -6,9 +6,23 @@ using Microsoft.Data.Sqlite;
 
 namespace Kdumpd.Core.Catalog;
 
-/// <summary>The generations table: every load and unload attempt, numbered 1, 2, 3 ... Plain ADO.NET.</summary>
-public sealed class GenerationStore(KdumpdDatabase database)
+/// <summary>
+/// The generations table: every load and unload attempt, numbered 1, 2, 3 ... Plain ADO.NET. Arming
+/// never waits on it: the records this process wrote are also kept in memory, so a database that
+/// fails is not a reason to refuse a load (the number continues from memory), and after the file is
+/// rebuilt (<see cref="KdumpdDatabase.Rebuilt"/>) they are recorded again: no generation is lost.
+/// </summary>
+public sealed class GenerationStore
 {
+    private readonly Lock _lock = new();
+    private readonly SortedDictionary<int, GenerationRecord> _written = [];
+
+    public GenerationStore(KdumpdDatabase database)
+    {
+        Database = database;
+        database.Rebuilt += _ => RecordAgain();
+    }
+
     private const string Columns = """
         number, started_at, action, triggers, operator_requested, plan_fingerprint, layout, loader, kernel_release,
         kernel_path, kernel_sha256, kernel_size, kernel_mtime, initrd_path, initrd_sha256, initrd_size, initrd_mtime,
@@ -16,21 +30,88 @@ public sealed class GenerationStore(KdumpdDatabase database)
         load_budget_left, reservation_bytes, plan_json, elfcorehdr
         """;
 
-    public KdumpdDatabase Database { get; } = database;
+    public KdumpdDatabase Database { get; }
 
     /// <summary>The number the next recorded generation gets (the capture command line names it before the load).</summary>
     public int NextNumber()
     {
-        using var connection = Database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT coalesce(max(number), 0) + 1 FROM generations;";
-        return checked((int)(long)command.ExecuteScalar()!);
+        var fromMemory = MemoryMax() + 1;
+        try
+        {
+            using var connection = Database.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT coalesce(max(number), 0) + 1 FROM generations;";
+            return Math.Max(checked((int)(long)command.ExecuteScalar()!), fromMemory);
+        }
+        catch (SqliteException)
+        {
+            return fromMemory;
+        }
     }
 
     /// <summary>Stores the record; a <see cref="GenerationRecord.Number"/> of 0 takes the next number. Returns the stored record.</summary>
     public GenerationRecord Record(GenerationRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
+        try
+        {
+            record = Insert(record);
+        }
+        catch (SqliteException)
+        {
+            // The database failed (it is rebuilt by its own check): the record lives on in memory
+            // and is written again once there is a database to write to.
+            record = record.Number > 0 ? record : record with { Number = NextNumber() };
+        }
+
+        lock (_lock)
+        {
+            _written[record.Number] = record;
+        }
+
+        return record;
+    }
+
+    /// <summary>Writes every generation this process recorded into a rebuilt database (those it lacks).</summary>
+    public int RecordAgain()
+    {
+        List<GenerationRecord> records;
+        lock (_lock)
+        {
+            records = [.. _written.Values];
+        }
+
+        var again = 0;
+        foreach (var record in records)
+        {
+            try
+            {
+                Insert(record);
+                again++;
+            }
+            catch (CatalogException)
+            {
+                // already there (salvaged from the old file)
+            }
+            catch (SqliteException)
+            {
+                return again; // still no usable database: the next rebuild tries again
+            }
+        }
+
+        return again;
+    }
+
+    private int MemoryMax()
+    {
+        lock (_lock)
+        {
+            return _written.Count == 0 ? 0 : _written.Keys.Max();
+        }
+    }
+
+    private GenerationRecord Insert(GenerationRecord record)
+    {
         using var connection = Database.Open();
         using var transaction = connection.BeginTransaction();
         using var command = connection.CreateCommand();
@@ -86,19 +167,37 @@ public sealed class GenerationStore(KdumpdDatabase database)
         return record;
     }
 
-    public GenerationRecord? Get(int number) => Query("WHERE number = $n", ("$n", number)).SingleOrDefault();
+    public GenerationRecord? Get(int number) =>
+        OrFromMemory(() => Query("WHERE number = $n", ("$n", number)), m => m.Where(g => g.Number == number)).SingleOrDefault();
 
     /// <summary>Newest first; <paramref name="before"/> pages backwards (numbers below it).</summary>
     public IReadOnlyList<GenerationRecord> List(int limit = 50, int? before = null) =>
         before is null
-            ? Query("ORDER BY number DESC LIMIT $limit", ("$limit", limit))
-            : Query("WHERE number < $before ORDER BY number DESC LIMIT $limit", ("$before", before.Value), ("$limit", limit));
+            ? OrFromMemory(() => Query("ORDER BY number DESC LIMIT $limit", ("$limit", limit)), m => m.Reverse().Take(limit))
+            : OrFromMemory(() => Query("WHERE number < $before ORDER BY number DESC LIMIT $limit", ("$before", before.Value), ("$limit", limit)),
+                m => m.Where(g => g.Number < before.Value).Reverse().Take(limit));
 
-    public GenerationRecord? Latest() => Query("ORDER BY number DESC LIMIT 1").SingleOrDefault();
+    public GenerationRecord? Latest() => OrFromMemory(() => Query("ORDER BY number DESC LIMIT 1"), m => m.Reverse().Take(1)).SingleOrDefault();
 
     /// <summary>The newest successful load: the generation the panic kernel came from, unless a later row unloaded it.</summary>
     public GenerationRecord? LatestLoaded() =>
-        Query("WHERE action = 'load' AND outcome = 'loaded' ORDER BY number DESC LIMIT 1").SingleOrDefault();
+        OrFromMemory(() => Query("WHERE action = 'load' AND outcome = 'loaded' ORDER BY number DESC LIMIT 1"), m => m.Where(g => g.IsLoaded).Reverse().Take(1)).SingleOrDefault();
+
+    /// <summary>While the database fails, what this process recorded answers (the loaded generation above all).</summary>
+    private List<GenerationRecord> OrFromMemory(Func<List<GenerationRecord>> query, Func<IEnumerable<GenerationRecord>, IEnumerable<GenerationRecord>> memory)
+    {
+        try
+        {
+            return query();
+        }
+        catch (SqliteException)
+        {
+            lock (_lock)
+            {
+                return [.. memory(_written.Values)];
+            }
+        }
+    }
 
     public int Count()
     {

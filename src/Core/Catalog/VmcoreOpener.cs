@@ -1,7 +1,9 @@
+using Kdumpd.Core.Dumps;
+
 namespace Kdumpd.Core.Catalog;
 
-/// <summary>Opens a catalogued vmcore for download.</summary>
-internal sealed class VmcoreOpener(DumpQueries queries)
+/// <summary>Opens a catalogued vmcore for download, beneath the dump directory and only as a regular file.</summary>
+internal sealed class VmcoreOpener(DumpQueries queries, string dumpDirectory)
 {
     /// <summary>
     /// Opens a dump's vmcore for download (read-only, shared), with its row; the path comes from
@@ -10,12 +12,19 @@ internal sealed class VmcoreOpener(DumpQueries queries)
     public (DumpRecord Dump, FileStream Vmcore) Open(string id)
     {
         var record = queries.Get(id) ?? throw new DumpCatalogException(id, DumpCatalogError.NotFound, $"no dump with id {id}");
-        if (record.VmcorePath is null || !File.Exists(record.VmcorePath))
+        if (record.VmcorePath is null)
         {
             throw new DumpCatalogException(id, DumpCatalogError.NotFound, $"dump {id} has no vmcore file on disk");
         }
 
-        var stream = new FileStream(record.VmcorePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        return (record, stream);
+        try
+        {
+            var file = ConfinedFile.Open(dumpDirectory, record.VmcorePath);
+            return (record, file.OpenStream(1 << 16));
+        }
+        catch (ConfinedFileException e)
+        {
+            throw new DumpCatalogException(id, DumpCatalogError.NotFound, $"dump {id}: {e.Message}");
+        }
     }
 }

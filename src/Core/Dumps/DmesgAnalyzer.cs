@@ -38,6 +38,13 @@ public static partial class DmesgAnalyzer
     public static PanicReport AnalyzeFile(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return AnalyzeStream(stream);
+    }
+
+    /// <summary>Reads at most <see cref="MaxBytes"/> of a dmesg opened by the caller (a <see cref="ConfinedFile"/>).</summary>
+    public static PanicReport AnalyzeStream(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
         var buffer = new byte[Math.Min(stream.Length, MaxBytes)];
         var n = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
         return Analyze(Encoding.UTF8.GetString(buffer, 0, n));

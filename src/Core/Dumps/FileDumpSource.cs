@@ -7,12 +7,14 @@ namespace Kdumpd.Core.Dumps;
 public sealed class FileDumpSource : IDumpSource, IDisposable
 {
     private readonly SafeFileHandle _handle;
+    private readonly bool _ownsHandle;
 
-    private FileDumpSource(string path, SafeFileHandle handle, long length)
+    private FileDumpSource(string path, SafeFileHandle handle, long length, bool ownsHandle = true)
     {
         Name = path;
         _handle = handle;
         Length = length;
+        _ownsHandle = ownsHandle;
     }
 
     public string Name { get; }
@@ -36,6 +38,13 @@ public sealed class FileDumpSource : IDumpSource, IDisposable
         }
     }
 
+    /// <summary>Reads a file that was opened and checked under the dump directory; the caller keeps owning it.</summary>
+    public static FileDumpSource Over(ConfinedFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        return new FileDumpSource(file.Path, file.Handle, file.Length, ownsHandle: false);
+    }
+
     public int ReadAt(long offset, Span<byte> buffer)
     {
         try
@@ -50,5 +59,11 @@ public sealed class FileDumpSource : IDumpSource, IDisposable
         }
     }
 
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        if (_ownsHandle)
+        {
+            _handle.Dispose();
+        }
+    }
 }

@@ -78,6 +78,20 @@ public static class KdumpBitmaps
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(h);
+
+        // The header's own layout first: bitmaps that cannot fit in the file (bitmap_blocks =
+        // 2^31-1) or cannot describe max_mapnr pages are an impossible header, never "complete".
+        var bitmapBytes = (long)h.BitmapBlocks * h.BlockSize;
+        if (h.BitmapOffset > source.Length || bitmapBytes > source.Length - h.BitmapOffset)
+        {
+            return $"bitmap_blocks {h.BitmapBlocks} × block_size {h.BlockSize} = {bitmapBytes} bytes from offset {h.BitmapOffset} end past the end of the file ({source.Length} bytes): impossible header or truncated file";
+        }
+
+        if (h.MaxMapnr > 0 && (h.MaxMapnr + 7) / 8 > (ulong)HalfBytes(h))
+        {
+            return $"max_mapnr {h.MaxMapnr} needs {(h.MaxMapnr + 7) / 8} bytes per bitmap but bitmap_blocks {h.BitmapBlocks} gives {HalfBytes(h)}: impossible header";
+        }
+
         var pages = CountDumpablePages(source, h);
         if (pages is null or 0)
         {

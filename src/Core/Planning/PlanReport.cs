@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Kdumpd.Core.Elf;
+using Kdumpd.Core.Host;
 
 namespace Kdumpd.Core.Planning;
 
@@ -22,9 +23,13 @@ public sealed record PlanReport(
     BudgetReport Budget,
     string CaptureCommandLine,
     IReadOnlyList<FindingReport> Findings,
-    string Fingerprint)
+    string Fingerprint,
+    IReadOnlyList<RangeReport> SystemRam)
 {
-    public static PlanReport From(CrashPlan plan, string hostRoot)
+    /// <param name="plan">The plan.</param>
+    /// <param name="hostRoot">The host root it was made from.</param>
+    /// <param name="systemRam">The host's System RAM ranges the plan was cut from (the dashboard draws them beside the loads).</param>
+    public static PlanReport From(CrashPlan plan, string hostRoot, IEnumerable<IomemResource> systemRam)
     {
         ArgumentNullException.ThrowIfNull(plan);
         return new PlanReport(
@@ -40,7 +45,8 @@ public sealed record PlanReport(
             new BudgetReport(plan.Budget.Reserved, plan.Budget.Needed, plan.Budget.Kernel, plan.Budget.Initrd, plan.Budget.Header, plan.Budget.Backup, plan.Budget.WorkingMemory, plan.Budget.Fits),
             plan.CaptureCommandLine,
             [.. plan.Findings.Select(f => new FindingReport(f.Severity.ToString().ToLowerInvariant(), f.Code, f.Message))],
-            "sha256:" + plan.Fingerprint);
+            "sha256:" + plan.Fingerprint,
+            [.. systemRam.Select(r => new RangeReport(Hex(r.Start), Hex(r.End), r.Size))]);
     }
 
     public static string KindName(LoadKind kind) => kind switch

@@ -56,6 +56,13 @@ public static class CaptureCommand
                 Hostname = result.GetValue(hostname),
                 Generation = result.GetValue(generation),
             };
+            if (!RootRequirement.IsRoot && options.VmcorePath == CaptureOptions.ProcVmcore)
+            {
+                // Not the capture kernel (it runs kdumpd as root): no final action either.
+                await result.InvocationConfiguration.Error.WriteLineAsync("kdumpd capture: needs root: /proc/vmcore is readable by root only (or save another file with --vmcore FILE)");
+                return ExitCodes.Error;
+            }
+
             var code = ExitCodes.Error;
             try
             {

@@ -27,7 +27,7 @@ public static class DumpsListCommand
                 catalog.Scan();
                 var page = catalog.List(new DumpQuery(result.GetValue(since), result.GetValue(kernel), result.GetValue(incomplete) ? false : null, 0, 10_000));
                 result.InvocationConfiguration.Output.Write(options.Json(result)
-                    ? JsonSerializer.Serialize(page.Items, DumpsOutput.Json) + "\n"
+                    ? JsonSerializer.Serialize(page.Items, DumpsOutput.Json.IReadOnlyListDumpRecord) + "\n"
                     : page.Items.Count == 0 ? $"No dumps in {catalog.DumpDirectory}.\n" : DumpsOutput.Table(page.Items));
                 return ExitCodes.Ok;
             }

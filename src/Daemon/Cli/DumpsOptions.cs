@@ -32,9 +32,21 @@ public sealed class DumpsOptions
 
     public bool Json(ParseResult result) => result.GetValue(Format) == "json";
 
-    /// <summary>Opens the catalogue (creating and migrating the database) with a stderr logger.</summary>
-    public DumpCatalog OpenCatalog(ParseResult result) =>
-        DumpCatalog.Open(result.GetValue(Database)!, result.GetValue(DumpDir)!, StderrLogger(LogEventLevel.Warning));
+    /// <summary>
+    /// Opens the catalogue (creating and migrating the database) with a stderr logger; a user who
+    /// may not write the database is told it needs root before it is touched.
+    /// </summary>
+    public DumpCatalog OpenCatalog(ParseResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var database = result.GetValue(Database)!;
+        if (RootRequirement.ForDatabase(database) is { } needsRoot)
+        {
+            throw new UnauthorizedAccessException(needsRoot);
+        }
+
+        return DumpCatalog.Open(database, result.GetValue(DumpDir)!, StderrLogger(LogEventLevel.Warning));
+    }
 
     public static Serilog.ILogger StderrLogger(LogEventLevel level) => new LoggerConfiguration()
         .MinimumLevel.Is(level)

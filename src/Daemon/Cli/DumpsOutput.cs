@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Kdumpd.Core.Catalog;
 
@@ -13,12 +12,8 @@ public static class DumpsOutput
 {
     private static readonly string[] _headings = ["ID", "CRASH TIME", "KERNEL", "FORMAT", "SIZE", "STATE", "PANIC"];
 
-    public static JsonSerializerOptions Json { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    /// <summary>snake_case, indented, enums as snake_case strings; source-generated (NativeAOT).</summary>
+    public static DumpsJsonContext Json => DumpsJsonContext.Default;
 
     /// <summary>A compact table like `coredumpctl list`.</summary>
     public static string Table(IReadOnlyList<DumpRecord> dumps)
@@ -86,3 +81,15 @@ public static class DumpsOutput
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
 }
+
+/// <summary>`kdumpd dumps rescan --json`: what the scan and the hashing did.</summary>
+public sealed record DumpsRescanSummary(int Found, int Added, int Updated, int Unchanged, int Removed, int Unreadable, int Hashed);
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    WriteIndented = true,
+    UseStringEnumConverter = true)]
+[JsonSerializable(typeof(DumpRecord))]
+[JsonSerializable(typeof(IReadOnlyList<DumpRecord>))]
+[JsonSerializable(typeof(DumpsRescanSummary))]
+public sealed partial class DumpsJsonContext : JsonSerializerContext;

@@ -23,7 +23,7 @@ public static class DumpsRescanCommand
                 var scan = await catalog.ScanAsync(cancellationToken);
                 var hashed = result.GetValue(noHash) ? 0 : await catalog.HashPendingAsync(cancellationToken);
                 result.InvocationConfiguration.Output.Write(options.Json(result)
-                    ? JsonSerializer.Serialize(new { scan.Found, scan.Added, scan.Updated, scan.Unchanged, scan.Removed, scan.Unreadable, Hashed = hashed }, DumpsOutput.Json) + "\n"
+                    ? JsonSerializer.Serialize(new DumpsRescanSummary(scan.Found, scan.Added, scan.Updated, scan.Unchanged, scan.Removed, scan.Unreadable, hashed), DumpsOutput.Json.DumpsRescanSummary) + "\n"
                     : $"{catalog.DumpDirectory}: {scan.Found} dumps ({scan.Added} added, {scan.Updated} updated, {scan.Unchanged} unchanged, {scan.Removed} removed, {scan.Unreadable} unreadable), {hashed} hashed\n");
                 return ExitCodes.Ok;
             }

@@ -41,7 +41,7 @@ public static class DumpsShowCommand
                     return ExitCodes.Error;
                 }
 
-                result.InvocationConfiguration.Output.Write(options.Json(result) ? JsonSerializer.Serialize(record, DumpsOutput.Json) + "\n" : DumpsOutput.Details(record));
+                result.InvocationConfiguration.Output.Write(options.Json(result) ? JsonSerializer.Serialize(record, DumpsOutput.Json.DumpRecord) + "\n" : DumpsOutput.Details(record));
                 return ExitCodes.Ok;
             }
             catch (Exception e) when (e is CatalogException or SqliteException or IOException or UnauthorizedAccessException)

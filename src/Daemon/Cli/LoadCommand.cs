@@ -38,6 +38,11 @@ public static class LoadCommand
                     return CliCommon.Fail(parseResult, "load", problem);
                 }
 
+                if ((RootRequirement.ForLoader(kind) ?? RootRequirement.ForDatabase(settings.Database)) is { } needsRoot)
+                {
+                    return CliCommon.Fail(parseResult, "load", needsRoot);
+                }
+
                 using var service = CliCommon.OpenService(settings.HostRoot, settings.Database, options);
                 var overrides = new LoadOverrides(
                     parseResult.GetValue(kernel),

@@ -69,7 +69,7 @@ public static class PlanCommand
                     File.WriteAllBytes(file.FullName, plan.WriteHeader());
                 }
 
-                var report = PlanReport.From(plan, root.Root);
+                var report = PlanReport.From(plan, root.Root, snapshot.Iomem.SystemRam());
                 if (parseResult.GetValue(format) == "json")
                 {
                     output.WriteLine(JsonSerializer.Serialize(report, PlanReportJsonContext.Default.PlanReport));

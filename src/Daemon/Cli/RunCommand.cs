@@ -64,6 +64,12 @@ public static class RunCommand
             return ExitCodes.Error;
         }
 
+        if (!sample && (RootRequirement.ForLoader(LoaderKinds.Parse(options.Loader.Mode)) ?? RootRequirement.ForDatabase(options.Database)) is { } needsRoot)
+        {
+            await error.WriteLineAsync($"kdumpd run: {needsRoot}");
+            return ExitCodes.Error;
+        }
+
         using var logger = LoggingSetup.Create(options.Logging);
         var host = new HostRoot(options.HostRoot);
         if (CaptureMode.Detect(host))

@@ -25,6 +25,11 @@ public static class StatusCommand
             try
             {
                 var settings = CliCommon.Settings(parseResult, config, hostRoot, database);
+                if (RootRequirement.ForDatabase(settings.Database) is { } needsRoot)
+                {
+                    return CliCommon.Fail(parseResult, "status", needsRoot);
+                }
+
                 var host = new HostRoot(settings.HostRoot);
                 var db = new KdumpdDatabase(settings.Database);
                 db.Migrate();

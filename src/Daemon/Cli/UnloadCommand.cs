@@ -29,6 +29,11 @@ public static class UnloadCommand
                     return CliCommon.Fail(parseResult, "unload", problem);
                 }
 
+                if ((RootRequirement.ForLoader(kind) ?? RootRequirement.ForDatabase(settings.Database)) is { } needsRoot)
+                {
+                    return CliCommon.Fail(parseResult, "unload", needsRoot);
+                }
+
                 using var service = CliCommon.OpenService(settings.HostRoot, settings.Database, DaemonHost.LoadingOptionsFrom(settings));
                 var result = await service.UnloadAsync(new UnloadRequest(kind, OperatorRequested: true, ["cli: kdumpd unload"]), cancellationToken);
                 var g = result.Generation;

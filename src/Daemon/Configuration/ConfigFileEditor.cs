@@ -40,7 +40,8 @@ public static class ConfigFileEditor
             throw new InvalidOperationException($"{path}: a token named '{token.Name}' already exists; pick another --name or remove it first");
         }
 
-        tokens.Add(new JsonObject
+        // The JsonNode overload: Add<T> serializes T by reflection (not under NativeAOT).
+        tokens.Add((JsonNode)new JsonObject
         {
             ["Name"] = token.Name,
             ["Role"] = token.Role.Name(),

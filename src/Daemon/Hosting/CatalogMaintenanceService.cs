@@ -9,16 +9,32 @@ namespace Kdumpd.Daemon.Hosting;
 /// files are skipped), SHA-256 of new dumps in the background, each dump held against the plan of
 /// the generation in force when it was captured, then retention.
 /// </summary>
-public sealed class CatalogMaintenanceService(
-    DumpCatalog catalog,
-    GenerationStore generations,
-    KdumpdOptions options,
-    TimeProvider time,
-    ILogger<CatalogMaintenanceService> log) : BackgroundService
+public sealed class CatalogMaintenanceService : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
 
     private readonly TaskCompletionSource _firstScan = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly DumpCatalog _catalog;
+    private readonly GenerationStore _generations;
+    private readonly KdumpdOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<CatalogMaintenanceService> _log;
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public CatalogMaintenanceService(DumpCatalog catalog, GenerationStore generations, KdumpdOptions options, TimeProvider time, ILogger<CatalogMaintenanceService> log)
+    {
+        ArgumentNullException.ThrowIfNull(generations);
+        _catalog = catalog;
+        _generations = generations;
+        _options = options;
+        _time = time;
+        _log = log;
+        // A rebuilt database is empty: fill it from the dump directory now, not a minute later.
+        generations.Database.Rebuilt += _ => Wake();
+    }
+
+    /// <summary>Runs a pass now instead of at the end of the interval.</summary>
+    public void Wake() => Volatile.Read(ref _wake).TrySetResult();
 
     /// <summary>Completes when the start-up scan is done (tests and the start-up log wait on it).</summary>
     public Task FirstScan => _firstScan.Task;
@@ -33,31 +49,38 @@ public sealed class CatalogMaintenanceService(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                log.LogError(e, "Catalogue maintenance failed; retrying in {Interval}", Interval);
+                _log.LogError(e, "Catalogue maintenance failed; retrying in {Interval}", Interval);
             }
             finally
             {
                 _firstScan.TrySetResult();
             }
 
-            await Task.Delay(Interval, time, stoppingToken);
+            var wake = Volatile.Read(ref _wake);
+            await Task.WhenAny(Task.Delay(Interval, _time, stoppingToken), wake.Task);
+            stoppingToken.ThrowIfCancellationRequested();
+            if (wake.Task.IsCompleted)
+            {
+                Volatile.Write(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
         }
     }
 
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        await catalog.ScanAsync(cancellationToken); // logs what changed itself
+        _generations.Database.CheckHealth(); // a deleted, replaced or damaged file is rebuilt before the scan fills it
+        await _catalog.ScanAsync(cancellationToken); // logs what changed itself
         EvaluateCoverage();
-        var hashed = await catalog.HashPendingAsync(cancellationToken);
+        var hashed = await _catalog.HashPendingAsync(cancellationToken);
         if (hashed > 0)
         {
-            log.LogInformation("Computed SHA-256 of {Count} dumps", hashed);
+            _log.LogInformation("Computed SHA-256 of {Count} dumps", hashed);
         }
 
-        var r = options.Retention;
+        var r = _options.Retention;
         if (r.KeepDumps > 0 || r.MaxBytes > 0 || r.MinFreeBytes > 0)
         {
-            catalog.ApplyRetention(new RetentionPolicy(
+            _catalog.ApplyRetention(new RetentionPolicy(
                 r.KeepDumps > 0 ? r.KeepDumps : null,
                 r.MaxBytes > 0 ? r.MaxBytes : null,
                 r.MinFreeBytes > 0 ? r.MinFreeBytes : null));
@@ -67,9 +90,9 @@ public sealed class CatalogMaintenanceService(
     /// <summary>Did each dump get every range its generation's plan promised? Asked once per dump.</summary>
     private void EvaluateCoverage()
     {
-        foreach (var dump in catalog.List(new CoreDumpQuery(Limit: 1000)).Items.Where(d => d.Generation is not null && d.CoversPlan is null && d.VmcorePath is not null))
+        foreach (var dump in _catalog.List(new CoreDumpQuery(Limit: 1000)).Items.Where(d => d.Generation is not null && d.CoversPlan is null && d.VmcorePath is not null))
         {
-            var header = generations.Get((int)dump.Generation!.Value)?.ElfCoreHeader;
+            var header = _generations.Get((int)dump.Generation!.Value)?.ElfCoreHeader;
             if (header is null)
             {
                 continue;
@@ -78,10 +101,10 @@ public sealed class CatalogMaintenanceService(
             var ranges = DumpCoverage.PromisedBy(header);
             if (ranges is { Count: > 0 })
             {
-                var covers = catalog.EvaluateCoverage(dump.Id, ranges);
+                var covers = _catalog.EvaluateCoverage(dump.Id, ranges);
                 if (covers == false)
                 {
-                    log.LogWarning("Dump {DumpId} does not cover every range of generation {Generation}'s plan: memory is missing from it", dump.Id, dump.Generation);
+                    _log.LogWarning("Dump {DumpId} does not cover every range of generation {Generation}'s plan: memory is missing from it", dump.Id, dump.Generation);
                 }
             }
         }

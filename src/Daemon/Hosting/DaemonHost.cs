@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using Kdumpd.Api;
 using Kdumpd.Api.Auth;
 using Kdumpd.Api.Contracts;
+using Kdumpd.Api.Dashboard;
 using Kdumpd.Api.Metrics;
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
@@ -107,8 +108,9 @@ public static class DaemonHost
         // The dump directory must exist before the first crash: the capture kernel writes into it.
         Directory.CreateDirectory(options.DumpDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
-        // The schema is migrated before anything else runs: a database this kdumpd cannot use stops the start.
-        database.Migrate();
+        // The schema is migrated before anything else runs; a file this kdumpd cannot use is moved aside
+        // and rebuilt (it holds only rebuildable rows and history): arming never waits on the catalogue.
+        database.OpenOrRebuild(logger);
         var app = builder.Build();
         var metrics = app.Services.GetRequiredService<KdumpdMetrics>();
         app.Services.GetRequiredService<ReloadCoordinator>().PassCompleted += pass =>
@@ -119,6 +121,7 @@ public static class DaemonHost
             }
         };
         app.MapKdumpdApi(options.Api.PublicDocs);
+        app.MapKdumpdDashboard();
         return app;
     }
 

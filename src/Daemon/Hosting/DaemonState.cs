@@ -52,7 +52,7 @@ public sealed class DaemonState
 
     public string SetPlan(PlannedHost planned)
     {
-        var json = JsonSerializer.Serialize(PlanReport.From(planned.Plan, HostRootPath), PlanReportJsonContext.Default.PlanReport);
+        var json = JsonSerializer.Serialize(PlanReport.From(planned.Plan, HostRootPath, planned.Host.Iomem.SystemRam()), PlanReportJsonContext.Default.PlanReport);
         var header = planned.Plan.Header.Size > 0 ? planned.Plan.WriteHeader() : null;
         lock (_gate)
         {

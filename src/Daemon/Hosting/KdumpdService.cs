@@ -58,7 +58,8 @@ public sealed class KdumpdService(
             [.. stats.Watchers.OrderBy(w => w.Key, StringComparer.Ordinal)
                 .Select(w => new WatcherDocument(w.Key, w.Value.Active ? "active" : "inactive", w.Value.Detail))],
             new DumpCountsDocument(counts.Total, counts.Complete, counts.Total - counts.Complete, counts.Bytes),
-            kernel.LoadsLeft));
+            kernel.LoadsLeft,
+            new CrashHotplugDocument(planned?.Host.Memory?.CrashHotplug, planned?.Host.Cpus.CrashHotplug)));
     }
 
     public Task<ReadinessDocument> GetReadinessAsync(CancellationToken cancellationToken)
@@ -112,6 +113,9 @@ public sealed class KdumpdService(
     public Task<GenerationDocument?> GetGenerationAsync(long number, CancellationToken cancellationToken) =>
         Task.FromResult(number is < 1 or > int.MaxValue ? null : loading.Store.Get((int)number) is { } g ? Map(g) : null);
 
+    public Task<string?> GetGenerationPlanJsonAsync(long number, CancellationToken cancellationToken) =>
+        Task.FromResult(number is < 1 or > int.MaxValue ? null : loading.Store.Get((int)number)?.PlanJson);
+
     public Task<DumpPage> ListDumpsAsync(Api.Contracts.DumpQuery query, CancellationToken cancellationToken)
     {
         var page = catalog.List(new CoreDumpQuery(query.Since, query.KernelRelease, query.Complete, query.Offset, query.Limit));
@@ -131,8 +135,8 @@ public sealed class KdumpdService(
         }
 
         return Task.FromResult<DumpFile?>(kind == DumpFileKind.Vmcore
-            ? new DumpFile(path, $"{id}-{Path.GetFileName(path)}", "application/octet-stream", record.Sha256)
-            : new DumpFile(path, $"{id}-dmesg.txt", "text/plain; charset=utf-8", null));
+            ? new DumpFile(path, $"{id}-{Path.GetFileName(path)}", "application/octet-stream", record.Sha256, options.DumpDir)
+            : new DumpFile(path, $"{id}-dmesg.txt", "text/plain; charset=utf-8", null, options.DumpDir));
     }
 
     public Task<DeleteResult> DeleteDumpAsync(string id, string requestedBy, CancellationToken cancellationToken)
@@ -224,6 +228,18 @@ public sealed class KdumpdService(
 
     private (int Total, int Complete, long Bytes, DateTimeOffset? LastCrash) DumpCounts()
     {
+        try
+        {
+            return DumpCountsFromDatabase();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            return (0, 0, 0, null); // the database check says why; status still answers
+        }
+    }
+
+    private (int Total, int Complete, long Bytes, DateTimeOffset? LastCrash) DumpCountsFromDatabase()
+    {
         using var connection = database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT count(*), coalesce(sum(complete), 0), coalesce(sum(file_size), 0), max(crash_time) FROM dumps;";
@@ -298,5 +314,6 @@ public sealed class KdumpdService(
         d.CoversPlan,
         d.HeaderError,
         d.VmcorePath is not null,
-        d.DmesgPath is not null);
+        d.DmesgPath is not null,
+        d.CallTrace);
 }

@@ -2,12 +2,19 @@ namespace Kdumpd.Daemon.Hosting;
 
 /// <summary>
 /// The built-in sample: a real host tree captured in a QEMU guest (samples/host, copied beside the
-/// binary), the dry-run loader, and state under $TMPDIR/kdumpd-sample, so `kdumpd run --sample`
+/// binary or installed by the package), the dry-run loader, and state under $TMPDIR/kdumpd-sample, so `kdumpd run --sample`
 /// shows the whole daemon without touching the machine it runs on.
 /// </summary>
 public static class SampleHost
 {
-    public static string HostRoot => Path.Join(AppContext.BaseDirectory, "samples", "host");
+    /// <summary>Where the Debian package puts the samples (the binary itself is /usr/sbin/kdumpd).</summary>
+    public const string PackagedHostRoot = "/usr/share/kdumpd/samples/host";
+
+    /// <summary>samples/host beside the binary (a build or publish directory), else the packaged copy.</summary>
+    public static string HostRoot =>
+        Path.Join(AppContext.BaseDirectory, "samples", "host") is var besideBinary && Directory.Exists(besideBinary)
+            ? besideBinary
+            : PackagedHostRoot;
 
     public static string StateDirectory => Path.Join(Path.GetTempPath(), "kdumpd-sample");
 

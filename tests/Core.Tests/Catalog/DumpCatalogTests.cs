@@ -173,13 +173,85 @@ public sealed class DumpCatalogTests : IDisposable
     }
 
     [Fact]
+    public void Planted_folders_with_a_kdumpd_json_are_not_owned_and_retention_never_deletes_a_genuine_dump_for_them()
+    {
+        var real = new List<string>();
+        for (var i = 1; i <= 2; i++)
+        {
+            var dir = _trees.Dir($"2026112{i}T100000Z-real");
+            DumpTrees.Bytes(dir, "vmcore", SyntheticDumps.Kdump(crashTime: SyntheticDumps.CrashTime - ((10 - i) * 86400)));
+            DumpTrees.Marker(dir, """{"complete":true}""");
+            real.Add(dir);
+        }
+
+        // Newer crash times; one copies a genuine kdumpd.json (its dump id names another folder), one
+        // has no id, one is a genuine-looking marker that others may write.
+        var copied = _trees.Dir("20261128T100000Z-planted");
+        DumpTrees.Bytes(copied, "vmcore", SyntheticDumps.Kdump(crashTime: SyntheticDumps.CrashTime));
+        File.Copy(Path.Join(real[0], "kdumpd.json"), Path.Join(copied, "kdumpd.json"));
+        var bare = _trees.Dir("20261129T100000Z-planted");
+        DumpTrees.Bytes(bare, "vmcore", SyntheticDumps.Kdump(crashTime: SyntheticDumps.CrashTime + 86400));
+        DumpTrees.Text(bare, "kdumpd.json", """{"complete":true}""");
+        var open = _trees.Dir("20261130T100000Z-planted");
+        DumpTrees.Bytes(open, "vmcore", SyntheticDumps.Kdump(crashTime: SyntheticDumps.CrashTime + (2 * 86400)));
+        DumpTrees.Marker(open, """{"complete":true}""");
+        File.SetUnixFileMode(Path.Join(open, "kdumpd.json"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+        var catalog = Catalog();
+        catalog.Scan(Ct);
+
+        var deleted = catalog.ApplyRetention(new RetentionPolicy(KeepNewest: 2));
+
+        deleted.Should().BeEmpty("only the two genuine dumps are kdumpd's, and two are kept");
+        real.Should().OnlyContain(d => Directory.Exists(d));
+        foreach (var planted in new[] { copied, bare, open })
+        {
+            ByDir(catalog, Path.GetFileName(planted)).Owned.Should().BeFalse(planted);
+            FluentActions.Invoking(() => catalog.Delete(ByDir(catalog, Path.GetFileName(planted)).Id)).Should().Throw<DumpCatalogException>()
+                .Which.Error.Should().Be(DumpCatalogError.NotOwned);
+        }
+    }
+
+    [Fact]
+    public async Task A_fifo_or_links_out_in_the_dump_directory_never_hang_or_leak_into_scan_or_hash()
+    {
+        var fifo = _trees.Dir("20261125T100000Z-fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mkfifo", [Path.Join(fifo, "vmcore")]))!)
+        {
+            mkfifo.WaitForExit();
+        }
+
+        using (var mkfifo = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mkfifo", [Path.Join(fifo, "kdumpd.json")]))!)
+        {
+            mkfifo.WaitForExit();
+        }
+
+        var zero = _trees.Dir("20261126T100000Z-zero");
+        File.CreateSymbolicLink(Path.Join(zero, "vmcore"), "/dev/zero");
+        var shadow = _trees.Dir("20261127T100000Z-shadow");
+        File.CreateSymbolicLink(Path.Join(shadow, "vmcore"), "/etc/passwd");
+        var catalog = Catalog();
+
+        var scan = Task.Run(() => catalog.Scan(Ct), Ct);
+        (await Task.WhenAny(scan, Task.Delay(TimeSpan.FromSeconds(60), Ct))).Should().BeSameAs(scan, "a FIFO must not hang the scan");
+        var hash = Task.Run(() => catalog.HashPending(Ct), Ct);
+        (await Task.WhenAny(hash, Task.Delay(TimeSpan.FromSeconds(60), Ct))).Should().BeSameAs(hash, "/dev/zero must not spin the hasher");
+
+        (await hash).Should().Be(0);
+        ByDir(catalog, "20261125T100000Z-fifo").HeaderError.Should().Contain("FIFO");
+        ByDir(catalog, "20261126T100000Z-zero").HeaderError.Should().Contain("out of the dump directory");
+        ByDir(catalog, "20261127T100000Z-shadow").HeaderError.Should().Contain("out of the dump directory");
+        ByDir(catalog, "20261127T100000Z-shadow").Sha256.Should().BeNull();
+        ByDir(catalog, "20261127T100000Z-shadow").FileSize.Should().BeNull("not even the size of a file outside is recorded");
+    }
+
+    [Fact]
     public void Retention_keeps_the_newest_owned_dumps_and_deletes_complete_ones_oldest_first()
     {
         for (var i = 1; i <= 5; i++)
         {
             var dir = _trees.Dir($"2026112{i}T100000Z-db1");
             DumpTrees.Bytes(dir, "vmcore", SyntheticDumps.Kdump(crashTime: SyntheticDumps.CrashTime - ((10 - i) * 86400)));
-            DumpTrees.Text(dir, "kdumpd.json", $$"""{"started_at":"2026-11-2{{i}}T10:00:00Z","complete":{{(i == 2 ? "false" : "true")}}}""");
+            DumpTrees.Marker(dir, $$"""{"started_at":"2026-11-2{{i}}T10:00:00Z","complete":{{(i == 2 ? "false" : "true")}}}""");
         }
 
         _trees.BuildAllLayouts();
@@ -204,7 +276,7 @@ public sealed class DumpCatalogTests : IDisposable
         {
             var dir = _trees.Dir($"2026112{i}T100000Z-db1");
             DumpTrees.Bytes(dir, "vmcore", SyntheticDumps.Kdump(crashTime: SyntheticDumps.CrashTime - ((10 - i) * 86400)));
-            DumpTrees.Text(dir, "kdumpd.json", $$"""{"started_at":"2026-11-2{{i}}T10:00:00Z","complete":true}""");
+            DumpTrees.Marker(dir, $$"""{"started_at":"2026-11-2{{i}}T10:00:00Z","complete":true}""");
         }
 
         var free = 0L;
@@ -291,7 +363,7 @@ public sealed class DumpMaintenanceTests : IDisposable
         {
             var dir = _trees.Dir($"2026112{i}T100000Z-db1");
             DumpTrees.Bytes(dir, "vmcore", SyntheticDumps.Kdump(crashTime: SyntheticDumps.CrashTime - ((10 - i) * 86400)));
-            DumpTrees.Text(dir, "kdumpd.json", """{"complete":true}""");
+            DumpTrees.Marker(dir, """{"complete":true}""");
         }
 
         var catalog = DumpCatalog.Open(_db, _trees.Root);

@@ -35,6 +35,16 @@ internal sealed class DumpTrees : IDisposable
         return path;
     }
 
+    /// <summary>kdumpd's ownership marker as its capture writes it: kdumpd.json 0600 with the folder's dump id added.</summary>
+    public static string Marker(string dir, string json)
+    {
+        var id = Kdumpd.Core.Catalog.DumpId.For(Path.GetFileName(dir));
+        var path = Text(dir, "kdumpd.json", json.TrimEnd().TrimEnd('}') + (json.Contains(':', StringComparison.Ordinal) ? "," : "") + $"\"dump_id\":\"{id}\"}}");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+
     public const string OopsDmesg = """
         [  100.000001] BUG: kernel NULL pointer dereference, address: 0000000000000000
         [  100.000002] #PF: supervisor read access in kernel mode
@@ -55,7 +65,7 @@ internal sealed class DumpTrees : IDisposable
         var k = Dir("20261124T100000Z-web1");
         SparseElf(k, "vmcore");
         Text(k, "dmesg.txt", PanicDmesg);
-        Text(k, "kdumpd.json", """{"format_version":1,"hostname":"web1","generation":7,"started_at":"2026-11-24T10:00:00Z","complete":true}""");
+        Marker(k, """{"format_version":1,"hostname":"web1","generation":7,"started_at":"2026-11-24T10:00:00Z","complete":true}""");
 
         var f = Dir("127.0.0.1-2026-11-24-07:57:28");
         Bytes(f, "vmcore", SyntheticDumps.Kdump(status: 0x1));

@@ -9,6 +9,22 @@ public sealed class SyntheticFormatTests
 
     private static DumpHeaderInfo Probe(byte[] bytes) => DumpProbe.Probe(new MemoryDumpSource("test.dump", bytes));
 
+    [Theory]
+    [InlineData(int.MaxValue)]
+    [InlineData(1 << 20)]
+    [InlineData(0)]
+    public void A_kdump_header_with_impossible_bitmap_blocks_is_never_called_complete(int bitmapBlocks)
+    {
+        var bytes = SyntheticDumps.Kdump();
+        Probe(bytes).Incomplete.Should().BeFalse("the unmodified synthetic dump is complete");
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(424 + 12), bitmapBlocks); // disk_dump_header.bitmap_blocks
+
+        var info = Probe(bytes);
+
+        info.Incomplete.Should().BeTrue();
+        info.IncompleteReason.Should().Contain("bitmap_blocks").And.Contain("impossible header");
+    }
+
     private static byte[] WithData(byte[] header, long data) => [.. header, .. new byte[data]];
 
     [Theory]

@@ -27,7 +27,7 @@ public sealed class CliRootTests
             var exit = await CliRoot.RunAsync(["--config", config], output, error);
 
             exit.Should().Be(1);
-            error.ToString().Should().Contain("kdumpd run: configuration: Capture:FinalAction: 'halt'");
+            error.ToString().Should().Contain("kdumpd run: configuration: ").And.Contain("Capture:FinalAction: 'halt'");
         }
         finally
         {

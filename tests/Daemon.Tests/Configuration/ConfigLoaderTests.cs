@@ -46,8 +46,8 @@ public sealed class ConfigLoaderTests : IDisposable
         var result = ConfigLoader.Load(path, new Dictionary<string, string?>());
 
         result.Errors.Should().HaveCount(2);
-        result.Errors.Should().Contain(e => e.StartsWith("Loader:Mode: 'kexec'", StringComparison.Ordinal) && e.Contains("dry-run"));
-        result.Errors.Should().Contain(e => e.StartsWith("Capture:FinalAction: 'halt'", StringComparison.Ordinal));
+        result.Errors.Should().Contain(e => e.StartsWith($"{path}:1: Loader:Mode: 'kexec'", StringComparison.Ordinal) && e.Contains("dry-run"));
+        result.Errors.Should().Contain(e => e.StartsWith($"{path}:1: Capture:FinalAction: 'halt'", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -112,8 +112,53 @@ public sealed class ConfigLoaderTests : IDisposable
 
         var result = ConfigLoader.Load(path, new Dictionary<string, string?>());
 
-        result.Errors.Should().Contain(e => e.StartsWith("Api:Tokens:0:Role", StringComparison.Ordinal));
-        result.Errors.Should().Contain(e => e.StartsWith("Api:Tokens:0:Sha256", StringComparison.Ordinal));
+        result.Errors.Should().Contain(e => e.StartsWith($"{path}:1: Api:Tokens:0:Role", StringComparison.Ordinal));
+        result.Errors.Should().Contain(e => e.StartsWith($"{path}:1: Api:Tokens:0:Sha256", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Malformed_json_is_reported_with_its_line()
+    {
+        var path = Write("{\n  \"DumpDir\": \"/srv/crash\",\n  \"Reload\": { \"QuietWindowMs\": 200 \n  \"Urls\": 1\n}\n");
+
+        var result = ConfigLoader.Load(path, new Dictionary<string, string?>());
+
+        result.Errors.Should().ContainSingle().Which.Should().StartWith($"{path}:4:").And.Contain("not valid JSON");
+    }
+
+    [Fact]
+    public void An_unknown_key_inside_a_token_entry_is_named_with_its_path_and_line()
+    {
+        var path = Write("""
+            {
+              "Api": {
+                "Tokens": [
+                  { "Name": "ci", "Role": "read", "Sha256": "0000000000000000000000000000000000000000000000000000000000000000", "Expires": "2027-01-01" }
+                ]
+              }
+            }
+            """);
+
+        var result = ConfigLoader.Load(path, new Dictionary<string, string?>());
+
+        result.Errors.Should().ContainSingle().Which.Should().Contain($"{path}:4").And.Contain("Api:Tokens:0:Expires").And.Contain("unknown key");
+    }
+
+    [Fact]
+    public void A_bad_environment_variable_is_blamed_on_the_variable_not_the_file()
+    {
+        var path = Write("""{ "DumpDir": "/srv/crash" }""");
+        Environment.SetEnvironmentVariable("KDUMPD__Reload__QuietWindowMs", "soon");
+        try
+        {
+            var result = ConfigLoader.Load(path, new Dictionary<string, string?>());
+
+            result.Errors.Should().ContainSingle().Which.Should().Contain("environment variable KDUMPD__Reload__QuietWindowMs").And.Contain("'soon'").And.NotContain(path);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("KDUMPD__Reload__QuietWindowMs", null);
+        }
     }
 
     [Fact]

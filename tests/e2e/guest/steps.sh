@@ -1,8 +1,8 @@
 #!/bin/sh
 # Guest side of kdumpd's e2e harness.  Runs chrooted into the HOST's root
 # filesystem (9p, read-only, tmpfs overlay), so every tool is the host's
-# binary (dash, kexec, makedumpfile, dotnet, curl, jq) and kdumpd runs from
-# the path it was published to on the host.  /kdump-out is the writable share.
+# binary (dash, kexec, makedumpfile, curl, jq) and kdumpd (NativeAOT, no .NET)
+# runs from the path it was published to on the host.  /kdump-out is the writable share.
 #
 # Which phase runs is decided from /proc/vmcore and state files in the share:
 #   first   : normal boot, no state         -> guest_first   (load, then panic_now)
@@ -15,7 +15,12 @@ OUT=/kdump-out
 ST=$OUT/state
 mkdir -p "$ST" "$OUT/logs"
 . "$OUT/config"
-export DOTNET_ROOT DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# kdumpd is a NativeAOT binary: the host's .NET is hidden under an empty tmpfs and no DOTNET_*
+# variable is set, so a dependency on a runtime fails here as it would on a host without one.
+unset DOTNET_ROOT
+if [ -n "${DOTNET_HIDE:-}" ] && [ -d "$DOTNET_HIDE" ]; then
+    mount -t tmpfs -o size=1m,mode=0755 none "$DOTNET_HIDE" || fail "cannot hide .NET at $DOTNET_HIDE"
+fi
 KD_TIMEOUT=${KD_TIMEOUT:-150}
 
 up() { cut -d' ' -f1 /proc/uptime; }
