@@ -23,8 +23,8 @@ prefix=$(ls "$root"/../shared/fixtures/dumps/qemu-6.1-sysrq/vmcore-elf-prefix.bi
 echo "Kernel panic - not syncing: load test" > "$dump/dmesg.txt"
 sha=$(sha256sum "$dump/vmcore" | cut -d' ' -f1)
 
-dotnet publish "$root/src/Daemon" -c Release -o "$work/kdumpd" --nologo -v quiet
-kd=$work/kdumpd/kdumpd
+# the NativeAOT binary, as shipped (KDUMPD_BINARY: one already published)
+kd=${KDUMPD_BINARY:-$("$root/deploy/publish.sh" --out "$work/kdumpd" | tail -1)}
 token=$("$kd" token new --role download --name load --config "$work/kdumpd.json" 2>/dev/null)
 "$kd" run --sample --config "$work/kdumpd.json" --dump-dir "$work/crash" --urls "http://127.0.0.1:$port" > "$work/daemon.log" 2>&1 &
 daemon=$!

@@ -78,7 +78,7 @@ public sealed class ApiTests(DaemonFixture daemon)
         using var doc = JsonDocument.Parse(await client.GetStringAsync("/readyz", TestContext.Current.CancellationToken));
 
         var names = doc.RootElement.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToList();
-        names.Should().Contain(["loaded", "kernel-release", "files-unchanged", "reservation", "last-load", "database", "last-reload", "dump-space"]);
+        names.Should().Contain(["loaded", "kernel-release", "files-unchanged", "reservation", "last-load", "no-competing-tool", "database", "last-reload", "dump-space"]);
         doc.RootElement.GetProperty("ready").GetBoolean().Should().BeTrue("the dry-run load of the fixture host succeeded: {0}", doc.RootElement);
     }
 

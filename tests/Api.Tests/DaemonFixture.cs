@@ -37,6 +37,8 @@ public sealed class DaemonFixture : IAsyncLifetime
 
     public IServiceProvider Services => _app!.Services;
 
+    /// <summary>Changes to the options before the daemon is built (a test's own daemon).</summary>
+    public Action<KdumpdOptions>? Configure { get; init; }
     /// <summary>Runs after the trees are written and before the daemon starts (to plant faults).</summary>
     public Action<DaemonFixture>? BeforeStart { get; init; }
 
@@ -76,6 +78,7 @@ public sealed class DaemonFixture : IAsyncLifetime
             options.Api.Tokens.Add(new TokenEntry { Name = entry.Name, Role = role.Name(), Sha256 = entry.Sha256 });
         }
 
+        Configure?.Invoke(options);
         BeforeStart?.Invoke(this);
         var logger = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console().CreateLogger();
         _app = DaemonHost.Build(options, new RunContext(null, Sample: false, []), logger);

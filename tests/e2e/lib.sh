@@ -64,6 +64,8 @@ get_kernel() {
     fi
     VMLINUZ=$(ls "$KROOT"/boot/vmlinuz-* | head -1)
     KVER=${VMLINUZ##*/vmlinuz-}
+    # the package ships no modules.dep (depmod writes it at install); kdumpd's capture initrd reads it
+    [ -f "$KROOT/lib/modules/$KVER/modules.dep" ] || depmod -b "$KROOT" "$KVER" || die "depmod -b $KROOT $KVER failed"
     local o
     for o in CRASH_DUMP PROC_VMCORE KEXEC_FILE; do
         grep -q "^CONFIG_${o}=y" "$KROOT/boot/config-$KVER" || die "CONFIG_$o is not y in $KVER"
@@ -116,19 +118,24 @@ run_vm() {
     RUN_DIR=$WORK/runs/$name; SHARE=$RUN_DIR/share; LOGF=$RUN_DIR/console.log
     rm -rf "$RUN_DIR"; mkdir -p "$SHARE/state" "$SHARE/logs"
     cp "$E2E_DIR/guest/steps.sh" "$SHARE/steps.sh"
+    cp "$E2E_DIR/guest/capture-block-sysfs.sh" "$SHARE/capture-block-sysfs.sh"
     cp "$scen" "$SHARE/scenario.sh"
     # VM_* defaults, the run's config, then the scenario's own settings
-    VM_MEM=1024; VM_SMP=2; VM_CRASHKERNEL=256M
-    unset -f guest_first guest_capture guest_post host_check 2> /dev/null || true
+    VM_MEM=1024; VM_SMP=2; VM_CRASHKERNEL=256M; VM_DRIVE=""
+    unset -f guest_first guest_capture guest_post host_check host_prepare 2> /dev/null || true
     eval "$extra"
     # shellcheck disable=SC1090
     . "$scen"
+    # a scenario may prepare host-side files (a disk image for VM_DRIVE) before the VM starts
+    if declare -F host_prepare > /dev/null; then host_prepare; fi
     {
         echo "SCEN='$name'"
         echo "KVER='$KVER'"
         echo "KERNEL='$VMLINUZ'"
         echo "INITRD='$INITRD'"
         echo "KDUMPD='${KDUMPD:-}'"
+        echo "KDUMPD_NATIVE='${KDUMPD_NATIVE:-}'"
+        echo "KROOT='$KROOT'"
         echo "DOTNET_HIDE='${DOTNET_HIDE:-}'"
         echo "REPO='$REPO'"
         printf '%s\n' "$extra"
@@ -140,7 +147,7 @@ run_vm() {
         timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu max -m "$VM_MEM" -smp "$VM_SMP" \
             -display none -monitor none -serial stdio -nic none -no-user-config \
             -qmp "unix:$sock,server=on,wait=off" \
-            -kernel "$VMLINUZ" -initrd "$INITRD" \
+            -kernel "$VMLINUZ" -initrd "$INITRD" ${VM_DRIVE:+-drive "file=$VM_DRIVE,if=virtio,format=raw"} \
             -append "console=ttyS0 crashkernel=$VM_CRASHKERNEL panic=1" \
             -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
             -virtfs "local,path=$SHARE,mount_tag=kdout,security_model=none,multidevs=remap" \

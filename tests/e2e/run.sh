@@ -12,12 +12,12 @@
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL="hotplug-stale-control load-kexec-file load-kexec-tools reservation-too-small daemon-api hotplug-reload"
+ALL="hotplug-stale-control load-kexec-file load-kexec-tools reservation-too-small daemon-api hotplug-reload capture-initrd"
 SCENARIOS=${E2E_SCENARIOS:-${*:-$ALL}}
 
 # scenario_def NAME -> SFILE (tests/e2e/scenarios/), SCFG (config for host and guest), NEEDS_KDUMPD
 scenario_def() {
-    NEEDS_KDUMPD=1; SCFG=""
+    NEEDS_KDUMPD=1; NEEDS_NATIVE=0; SCFG=""
     case $1 in
     hotplug-stale-control) SFILE=hotplug.sh; SCFG="HP_MODE=stale"; NEEDS_KDUMPD=0 ;;
     hotplug-reload)        SFILE=hotplug.sh; SCFG="HP_MODE=reload" ;;
@@ -25,6 +25,7 @@ scenario_def() {
     load-kexec-tools)      SFILE=load.sh; SCFG="LOADER=kexec-tools COLLECTOR=builtin" ;;
     reservation-too-small) SFILE=reservation.sh ;;
     daemon-api)            SFILE=daemon-api.sh ;;
+    capture-initrd)        SFILE=initrd.sh; SCFG="VM_CRASHKERNEL=${E2E_INITRD_CRASHKERNEL:-128M}"; NEEDS_NATIVE=1 ;;
     bench-arm)             SFILE=bench-arm.sh ;;   # bench/arm-speed.sh, not in ALL
     *) return 1 ;;
     esac
@@ -84,6 +85,13 @@ else
         if scenario_def "$s" && [ "$NEEDS_KDUMPD" = 1 ]; then publish_kdumpd; break; fi
     done
 fi
+for s in $SCENARIOS; do
+    if scenario_def "$s" && [ "$NEEDS_NATIVE" = 1 ]; then
+        # the published kdumpd is NativeAOT: it is also the capture initrd's /init (E2E_KDUMPD_NATIVE overrides)
+        KDUMPD_NATIVE=${E2E_KDUMPD_NATIVE:-${KDUMPD:-}}
+        break
+    fi
+done
 for s in $SCENARIOS; do run_scenario "$s"; done
 echo "E2E SUMMARY: $npass passed, $nfail failed, wall time $(dt "$T_SCRIPT0" "$EPOCHREALTIME") s${E2E_KDUMPD:+ (kdumpd replaced by $E2E_KDUMPD)}"
 [ "$nfail" = 0 ]

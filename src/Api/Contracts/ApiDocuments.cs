@@ -91,7 +91,21 @@ public sealed record DumpDocument(
     string? HeaderError,
     bool HasVmcore,
     bool HasDmesg,
-    IReadOnlyList<string> CallTrace);
+    IReadOnlyList<string> CallTrace,
+
+    IReadOnlyList<EgressDocument>? Egress = null);
+
+/// <summary>A dump on one egress target: pending, uploading (bytes done), verified (location), failed (reason).</summary>
+public sealed record EgressDocument(
+    string Target,
+    string State,
+    long BytesDone,
+    long? BytesTotal,
+    string? Location,
+    string? Reason,
+    int Attempts,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? VerifiedAt);
 
 public sealed record DumpPage(IReadOnlyList<DumpDocument> Items, int Total, int Offset, int Limit);
 

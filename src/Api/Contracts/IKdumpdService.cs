@@ -33,5 +33,8 @@ public interface IKdumpdService
 
     Task<DumpFile?> GetDumpFileAsync(string id, DumpFileKind kind, CancellationToken cancellationToken);
 
+    /// <summary>Queues the dump for every egress target now (failed or verified ones again); null when no such dump.</summary>
+    Task<IReadOnlyList<EgressDocument>?> UploadDumpAsync(string id, string requestedBy, CancellationToken cancellationToken);
+
     Task<DeleteResult> DeleteDumpAsync(string id, string requestedBy, CancellationToken cancellationToken);
 }

@@ -48,6 +48,13 @@ public static class DumpEndpoints
                 ServeAsync(id, DumpFileKind.Dmesg, context, service, ct))
             .RequireAuthorization(ApiRoles.Download).WithTags("dumps").WithSummary("The crashed kernel's log.");
 
+        v1.MapPost("/dumps/{id}/upload", async Task<IResult> (string id, ClaimsPrincipal user, IKdumpdService service, CancellationToken ct) =>
+                !Core.Catalog.DumpId.LooksValid(id) ? BadId(id)
+                : await service.UploadDumpAsync(id, ControlEndpoints.Who(user), ct) is { } states ? TypedResults.Accepted($"/v1/dumps/{id}", states)
+                : NotFound(id))
+            .RequireAuthorization(ApiRoles.Operate).WithTags("dumps")
+            .WithSummary("Ship the dump to every egress target now: failed (or already verified) uploads start again, resuming what the target holds.");
+
         v1.MapDelete("/dumps/{id}", async Task<IResult> (string id, ClaimsPrincipal user, IKdumpdService service, CancellationToken ct) =>
             {
                 if (!Core.Catalog.DumpId.LooksValid(id))

@@ -22,6 +22,8 @@ public sealed class KdumpdMetrics
     private readonly Counter _uevents;
     private readonly Counter _reloads;
     private readonly Histogram _reloadDuration;
+    private readonly Counter _egressBytes;
+    private readonly Counter _egressUploads;
 
     public KdumpdMetrics(Func<MetricsSnapshot> snapshot)
     {
@@ -41,6 +43,8 @@ public sealed class KdumpdMetrics
         _reloads = f.CreateCounter("kdumpd_reloads_total", "Reload passes by outcome and trigger kind.", "outcome", "trigger");
         _reloadDuration = f.CreateHistogram("kdumpd_reload_duration_seconds", "Duration of panic kernel loads.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.01, 2, 12) });
+        _egressBytes = f.CreateCounter("kdumpd_egress_bytes_total", "Bytes sent to each egress target, resends included.", "target");
+        _egressUploads = f.CreateCounter("kdumpd_egress_uploads_total", "Dump uploads by egress target and outcome (verified, failed).", "target", "outcome");
         Registry.AddBeforeCollectCallback(Refresh);
     }
 
@@ -73,6 +77,16 @@ public sealed class KdumpdMetrics
         foreach (var ((outcome, trigger), count) in s.Reloads)
         {
             _reloads.WithLabels(outcome, trigger).IncTo(count);
+        }
+
+        foreach (var (target, bytes) in s.EgressBytes)
+        {
+            _egressBytes.WithLabels(target).IncTo(bytes);
+        }
+
+        foreach (var ((target, outcome), count) in s.EgressOutcomes)
+        {
+            _egressUploads.WithLabels(target, outcome).IncTo(count);
         }
     }
 }

@@ -33,4 +33,11 @@ public sealed record MetricsSnapshot
     /// <summary>Reload passes, by (outcome, trigger kind).</summary>
     public IReadOnlyDictionary<(string Outcome, string Trigger), long> Reloads { get; init; } =
         new Dictionary<(string, string), long>();
+
+    /// <summary>Bytes put on the wire per egress target, resends included.</summary>
+    public IReadOnlyDictionary<string, long> EgressBytes { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Dump uploads per (target, outcome: verified | failed).</summary>
+    public IReadOnlyDictionary<(string Target, string Outcome), long> EgressOutcomes { get; init; } =
+        new Dictionary<(string, string), long>();
 }

@@ -78,7 +78,7 @@ public sealed class DumpCatalog
 
     /// <summary>
     /// Deletes complete dumps kdumpd owns, oldest first, until the policy is met; the newest
-    /// complete owned dump is never deleted. Returns what was deleted.
+    /// complete owned dump is never deleted, nor one the policy's hold keeps (egress). Returns what was deleted.
     /// </summary>
     public IReadOnlyList<DumpRecord> ApplyRetention(RetentionPolicy policy) => _retention.Apply(policy);
 

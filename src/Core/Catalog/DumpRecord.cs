@@ -48,8 +48,12 @@ public sealed record DumpScanResult(int Found, int Added, int Updated, int Uncha
 /// <summary>A physical range the plan's PT_LOADs say must be in a dump.</summary>
 public readonly record struct PhysicalRange(ulong Start, ulong Size);
 
-/// <summary>Retention limits; null = no limit of that kind.</summary>
-public sealed record RetentionPolicy(int? KeepNewest = null, long? MaxTotalBytes = null, long? MinFreeBytes = null);
+/// <summary>
+/// Retention limits; null = no limit of that kind. <paramref name="Hold"/> names why a dump's local
+/// copy must stay whatever the limits say (egress: not yet verified on every target, or uploading),
+/// or null when it may go.
+/// </summary>
+public sealed record RetentionPolicy(int? KeepNewest = null, long? MaxTotalBytes = null, long? MinFreeBytes = null, Func<string, string?>? Hold = null);
 
 /// <summary>What one maintenance pass did.</summary>
 public sealed record DumpMaintenanceResult(DumpScanResult Scan, IReadOnlyList<DumpRecord> Deleted, int Hashed);

@@ -8,7 +8,8 @@ internal sealed class DumpRetention(DumpQueries queries, DumpRemover remover, st
     /// <summary>
     /// Deletes complete dumps kdumpd owns, oldest first, until the newest-N count, the byte budget
     /// (all catalogued dumps count towards it) and the free-space floor are met. The newest
-    /// complete owned dump is never deleted. Returns what was deleted; each deletion is logged.
+    /// complete owned dump is never deleted, nor one the policy's hold keeps (egress: not yet
+    /// verified on every target, or uploading). Returns what was deleted; each deletion is logged.
     /// </summary>
     public IReadOnlyList<DumpRecord> Apply(RetentionPolicy policy)
     {
@@ -39,6 +40,12 @@ internal sealed class DumpRetention(DumpQueries queries, DumpRemover remover, st
             if (why is null)
             {
                 break;
+            }
+
+            if (policy.Hold?.Invoke(dump.Id) is { } held)
+            {
+                log.Information("Retention keeps dump {DumpId} ({Why}): {Held}", dump.Id, why, held);
+                continue;
             }
 
             try

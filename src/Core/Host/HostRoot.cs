@@ -61,5 +61,74 @@ public sealed class HostRoot
     public string ReadText(string hostPath) =>
         TryReadText(hostPath) ?? throw new HostFileException(hostPath, Resolve(hostPath), "file is missing");
 
+    /// <summary>
+    /// The host path <paramref name="hostPath"/> names once every symlink in it is followed inside the root
+    /// (sysfs is made of relative links: /sys/class/block/vda1 → ../../devices/.../vda1). An absolute link
+    /// target means the host's root, never this machine's. Null when a component does not exist.
+    /// </summary>
+    public string? Canonical(string hostPath)
+    {
+        _ = Resolve(hostPath);
+        var pending = new Stack<string>(hostPath.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse());
+        var current = new List<string>();
+        for (var hops = 0; pending.Count > 0;)
+        {
+            var part = pending.Pop();
+            if (part == ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                if (current.Count > 0)
+                {
+                    current.RemoveAt(current.Count - 1);
+                }
+
+                continue;
+            }
+
+            var candidate = "/" + string.Join('/', current.Append(part));
+            var real = IsSystemRoot ? candidate : Path.Join(Root, candidate);
+            var info = new FileInfo(real);
+            if (info.LinkTarget is { } target)
+            {
+                if (++hops > 40)
+                {
+                    throw new HostFileException(hostPath, Resolve(hostPath), "too many levels of symbolic links");
+                }
+
+                if (target.StartsWith('/'))
+                {
+                    current.Clear();
+                }
+
+                foreach (var t in target.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse())
+                {
+                    pending.Push(t);
+                }
+
+                continue;
+            }
+
+            if (!info.Exists && !Directory.Exists(real))
+            {
+                return null;
+            }
+
+            current.Add(part);
+        }
+
+        return "/" + string.Join('/', current);
+    }
+
+    /// <summary>The last component of the link at <paramref name="hostPath"/> ("virtio_blk" for .../driver/module), or null.</summary>
+    public string? LinkName(string hostPath)
+    {
+        var target = new FileInfo(Resolve(hostPath)).LinkTarget;
+        return target is null ? null : Path.GetFileName(target.TrimEnd('/'));
+    }
+
     public override string ToString() => Root;
 }

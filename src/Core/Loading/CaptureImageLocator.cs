@@ -1,4 +1,6 @@
 using Kdumpd.Core.Host;
+using Kdumpd.Core.Initrd;
+using Kdumpd.Core.Units;
 
 namespace Kdumpd.Core.Loading;
 
@@ -13,18 +15,25 @@ public sealed record CaptureImage(
     string KernelPath,
     string? InitrdHostPath,
     string? InitrdPath,
-    string HowFound);
+    string HowFound)
+{
+    /// <summary>kdumpd's own capture initrd when that is what will be loaded (its unpacked size counts in the budget).</summary>
+    public CaptureInitrd? OwnInitrd { get; init; }
+}
 
-/// <summary>Explicit choices that override discovery. Paths here are used as given (not under the host root).</summary>
-public sealed record CaptureImageOptions(string? KernelPath = null, string? InitrdPath = null, bool NoInitrd = false);
+/// <summary>
+/// Explicit choices that override discovery. Paths here are used as given (not under the host root).
+/// <paramref name="OwnInitrd"/>: build kdumpd's own capture initrd (unless an initrd is configured).
+/// </summary>
+public sealed record CaptureImageOptions(string? KernelPath = null, string? InitrdPath = null, bool NoInitrd = false, CaptureInitrdSettings? OwnInitrd = null);
 
 /// <summary>No usable capture kernel or initrd: says what was looked for, where, and the fix.</summary>
 public sealed class CaptureImageException(string message) : Exception(message);
 
 /// <summary>
-/// Finds the capture kernel and initrd the way the distribution lays out /boot: Debian/Ubuntu
-/// vmlinuz-R + initrd.img-R; Fedora/RHEL vmlinuz-R + initramfs-Rkdump.img (kdump-utils' dedicated
-/// initramfs) else initramfs-R.img. R is the running kernel's release.
+/// Finds the capture kernel and initrd: kdumpd's own capture initrd when configured (the default in the
+/// daemon), else the distribution's layout of /boot: Debian/Ubuntu vmlinuz-R + initrd.img-R; Fedora/RHEL
+/// vmlinuz-R + initramfs-R.img (never kdump-utils' initramfs-Rkdump.img). R is the running kernel's release.
 /// </summary>
 public sealed class CaptureImageLocator(HostRoot host)
 {
@@ -67,6 +76,20 @@ public sealed class CaptureImageLocator(HostRoot host)
             return File.Exists(initrd)
                 ? new CaptureImage(release, distribution, kernelHost, kernel, initrd, initrd, "configured")
                 : throw new CaptureImageException($"capture initrd {initrd} does not exist");
+        }
+
+        if (options.OwnInitrd is { } own)
+        {
+            try
+            {
+                var built = new CaptureInitrdBuilder(host).Build(own, release);
+                var how = $"kdumpd capture initrd {built.Key[..12]} ({ByteSize.Format(built.CompressedBytes)}, {ByteSize.Format(built.UnpackedBytes)} unpacked, {(built.Reused ? "reused" : "built")})";
+                return new CaptureImage(release, distribution, kernelHost, kernel, built.Path, built.Path, how) { OwnInitrd = built };
+            }
+            catch (Exception e) when (e is CaptureInitrdException or HostFileException or IOException or UnauthorizedAccessException or Elf.InvalidFormatException)
+            {
+                throw new CaptureImageException($"cannot build kdumpd's capture initrd for {release}: {e.Message}");
+            }
         }
 
         foreach (var candidate in InitrdCandidates(distribution, release))
@@ -123,7 +146,8 @@ public sealed class CaptureImageLocator(HostRoot host)
     public static IReadOnlyList<string> InitrdCandidates(string distribution, string release) => distribution switch
     {
         "debian" => [$"/boot/initrd.img-{release}"],
-        "fedora" => [$"/boot/initramfs-{release}kdump.img", $"/boot/initramfs-{release}.img"],
-        _ => [$"/boot/initramfs-{release}kdump.img", $"/boot/initrd.img-{release}", $"/boot/initramfs-{release}.img"],
+        // Never kdump-utils' initramfs-<release>kdump.img: it is another tool's capture initrd (its hooks, its config).
+        "fedora" => [$"/boot/initramfs-{release}.img"],
+        _ => [$"/boot/initrd.img-{release}", $"/boot/initramfs-{release}.img"],
     };
 }

@@ -45,6 +45,11 @@ public sealed class HostPlanning(HostRoot root, LoadingOptions loading, PlanLayo
             image = new CaptureImageLocator(Root).Locate(loading.Image);
             kernel = CaptureImageIdentity.ReadFile(image.KernelHostPath, image.KernelPath);
             initrd = image.InitrdPath is null ? null : CaptureImageIdentity.ReadFile(image.InitrdHostPath!, image.InitrdPath);
+            if (image.OwnInitrd is { } own && initrd is not null)
+            {
+                // While the capture kernel unpacks its initramfs it holds the compressed file and the unpacked tree.
+                initrd = initrd with { MemorySize = (ulong)(own.CompressedBytes + own.UnpackedBytes) };
+            }
         }
         catch (Exception e) when (e is CaptureImageException or HostFileException or IOException or UnauthorizedAccessException)
         {

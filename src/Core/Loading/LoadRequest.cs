@@ -4,7 +4,8 @@ namespace Kdumpd.Core.Loading;
 /// One request to arm the host: which capture kernel and initrd (real file paths, already resolved under the
 /// host root), the full capture command line, how to load it and why. <see cref="OperatorRequested"/> is true
 /// only for an explicit operator action (CLI <c>kdumpd load</c>, POST /v1/reload): only such a request may
-/// spend the last unit of kexec_load_limit_panic.
+/// spend the last unit of kexec_load_limit_panic. <see cref="InitrdMemoryBytes"/>: what the initrd occupies in the
+/// capture kernel while it unpacks (compressed + unpacked), when known (kdumpd's own initrd); else its file size counts.
 /// </summary>
 public sealed record LoadRequest(
     string KernelPath,
@@ -15,7 +16,8 @@ public sealed record LoadRequest(
     bool OperatorRequested = false,
     IReadOnlyList<string>? Triggers = null,
     PlanSummary? Plan = null,
-    string? KernelRelease = null)
+    string? KernelRelease = null,
+    long? InitrdMemoryBytes = null)
 {
     public IReadOnlyList<string> TriggerList => Triggers ?? [];
 }

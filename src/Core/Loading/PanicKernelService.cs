@@ -63,7 +63,8 @@ public sealed class PanicKernelService(
             intent.OperatorRequested,
             intent.Triggers,
             intent.Plan,
-            image.Release);
+            image.Release,
+            image.OwnInitrd is { } own ? own.CompressedBytes + own.UnpackedBytes : null);
     }
 
     /// <summary>Prepare + load; a preparation failure (no kernel, bad command line) is recorded as a refused generation.</summary>
@@ -222,7 +223,7 @@ public sealed class PanicKernelService(
             return Refuse(record, $"cannot read the capture kernel or initrd: {e.Message}", null, before);
         }
 
-        var budget = LoadBudget.Check(kernelInfo, record.Initrd?.Size, before.ReservationBytes, request.Plan, Options.Budget);
+        var budget = LoadBudget.Check(kernelInfo, request.InitrdMemoryBytes ?? record.Initrd?.Size, before.ReservationBytes, request.Plan, Options.Budget);
         if (!budget.Fits)
         {
             var findings = budget.Findings.Count == 0 ? "" : $" ({string.Join("; ", budget.Findings)})";

@@ -53,6 +53,7 @@ public sealed class ReadinessEvaluator(HostRoot host, GenerationStore store, Tim
             FilesCheck(active, deep),
             ReservationCheck(state, active, plan),
             LastLoadCheck(latest),
+            CompetitionCheck(new CompetingKdumpTools(host).Find()),
         };
         return new ReadinessReport(checks.TrueForAll(c => c.Ok), checks, state, active, latest, running, time.GetUtcNow());
     }
@@ -157,6 +158,15 @@ public sealed class ReadinessEvaluator(HostRoot host, GenerationStore store, Tim
         return reservation > 0
             ? new(ReadinessReport.Reservation, true, $"crashkernel reserves {ByteSize.Format(reservation)} (no plan or loaded image to size it against)")
             : new(ReadinessReport.Reservation, false, "no crash memory is reserved (kexec_crash_size is 0): boot with crashkernel=");
+    }
+
+    /// <summary>Another enabled kdump service loads its own panic kernel at boot: whichever loads last wins.</summary>
+    private static ReadinessCheck CompetitionCheck(IReadOnlyList<CompetingTool> tools)
+    {
+        var enabled = tools.Where(t => t.Enabled).ToList();
+        return enabled.Count > 0
+            ? new(ReadinessReport.NoCompetingTool, false, $"two tools compete for the panic kernel: {string.Join("; ", enabled.Select(t => $"{t.Name}: {t.Evidence}"))}; disable one (systemctl disable --now {string.Join(' ', enabled.Select(t => t.Name == "kdump-tools" ? "kdump-tools" : "kdump"))})")
+            : new(ReadinessReport.NoCompetingTool, true, tools.Count == 0 ? "no other kdump tool installed" : $"installed but not enabled: {string.Join("; ", tools.Select(t => t.Evidence))}");
     }
 
     private static ReadinessCheck LastLoadCheck(GenerationRecord? latest) => latest switch

@@ -24,6 +24,7 @@ public sealed record ReadinessReport(
     public const string FilesUnchanged = "files-unchanged";
     public const string Reservation = "reservation";
     public const string LastLoad = "last-load";
+    public const string NoCompetingTool = "no-competing-tool";
 
     /// <summary>The failing checks' details, for "why not ready".</summary>
     public IReadOnlyList<string> Problems => [.. Checks.Where(c => !c.Ok).Select(c => $"{c.Name}: {c.Detail}")];

@@ -20,8 +20,10 @@ public sealed record CaptureCommandLineOptions
     /// Always added: one CPU, quiet legacy interrupts, devices reset by their drivers, and no ACPI memory
     /// hotplug (measured: without it a capture kernel adopts the crashed kernel's hot-added RAM and reading
     /// it from /proc/vmcore fails).
+    /// A capture kernel that panics reboots after 10 s (panic= of the running system is removed: it is the
+    /// crashed system's policy, and without any a capture kernel that panics hangs for ever).
     /// </summary>
-    public static IReadOnlyList<string> DefaultRequired { get; } = ["irqpoll", "nr_cpus=1", "reset_devices", "acpi_no_memhotplug"];
+    public static IReadOnlyList<string> DefaultRequired { get; } = ["irqpoll", "nr_cpus=1", "reset_devices", "acpi_no_memhotplug", "panic=10"];
 
     public IReadOnlyList<string> Remove { get; init; } = DefaultRemove;
 
@@ -50,8 +52,12 @@ public static class CaptureCommandLine
         ArgumentNullException.ThrowIfNull(running);
         ArgumentNullException.ThrowIfNull(options);
         var parsed = KernelCommandLine.Parse(running);
-        var additions = options.Required.Concat(options.Extras)
-            .SelectMany(extra => KernelCommandLine.Parse(extra).Parameters)
+        // An operator's extra (panic=1) replaces a required default of the same name (panic=10).
+        var extras = options.Extras.SelectMany(extra => KernelCommandLine.Parse(extra).Parameters).ToList();
+        var additions = options.Required
+            .SelectMany(required => KernelCommandLine.Parse(required).Parameters)
+            .Where(r => !extras.Any(e => e.Value is not null && r.Value is not null && KernelParameter.NormalizeName(e.Name) == KernelParameter.NormalizeName(r.Name)))
+            .Concat(extras)
             .Append(new KernelParameter($"{CaptureMarker}=1", CaptureMarker, "1"))
             .ToList();
 

@@ -412,7 +412,7 @@ public static class CrashPlanner
         var budget = new ReservationBudget(
             reserved,
             options.CaptureKernel?.MemorySize ?? 0,
-            options.CaptureInitrd?.FileSize ?? 0,
+            options.CaptureInitrd?.MemorySize ?? 0,
             header.MemorySize,
             backup?.ReservedSize ?? 0,
             options.MinimumWorkingMemory);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Egress;
 using Microsoft.Data.Sqlite;
 
 namespace Kdumpd.Daemon.Cli;
@@ -28,7 +29,8 @@ public static class DumpsListCommand
                 var page = catalog.List(new DumpQuery(result.GetValue(since), result.GetValue(kernel), result.GetValue(incomplete) ? false : null, 0, 10_000));
                 result.InvocationConfiguration.Output.Write(options.Json(result)
                     ? JsonSerializer.Serialize(page.Items, DumpsOutput.Json.IReadOnlyListDumpRecord) + "\n"
-                    : page.Items.Count == 0 ? $"No dumps in {catalog.DumpDirectory}.\n" : DumpsOutput.Table(page.Items));
+                    : page.Items.Count == 0 ? $"No dumps in {catalog.DumpDirectory}.\n"
+                    : DumpsOutput.Table(page.Items, new EgressStateStore(new KdumpdDatabase(result.GetValue(options.Database)!)).All()));
                 return ExitCodes.Ok;
             }
             catch (Exception e) when (e is CatalogException or SqliteException or IOException or UnauthorizedAccessException)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Serialization;
 using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Egress;
 
 using Kdumpd.Core.Units;
 
@@ -10,13 +11,13 @@ namespace Kdumpd.Daemon.Cli;
 /// <summary>Text and JSON renderings of catalogue rows for the `dumps` verbs.</summary>
 public static class DumpsOutput
 {
-    private static readonly string[] _headings = ["ID", "CRASH TIME", "KERNEL", "FORMAT", "SIZE", "STATE", "PANIC"];
+    private static readonly string[] _headings = ["ID", "CRASH TIME", "KERNEL", "FORMAT", "SIZE", "STATE", "EGRESS", "PANIC"];
 
     /// <summary>snake_case, indented, enums as snake_case strings; source-generated (NativeAOT).</summary>
     public static DumpsJsonContext Json => DumpsJsonContext.Default;
 
-    /// <summary>A compact table like `coredumpctl list`.</summary>
-    public static string Table(IReadOnlyList<DumpRecord> dumps)
+    /// <summary>A compact table like `coredumpctl list`; EGRESS is each target's state (uploading shows its percentage).</summary>
+    public static string Table(IReadOnlyList<DumpRecord> dumps, IReadOnlyDictionary<string, IReadOnlyList<EgressStatus>>? egress = null)
     {
         var rows = new List<string[]> { _headings };
         rows.AddRange(dumps.Select(d => new[]
@@ -27,9 +28,10 @@ public static class DumpsOutput
             d.Format is null ? "-" : d.Compression is null or "none" ? d.Format : $"{d.Format}/{d.Compression}",
             d.FileSize is { } s ? ByteSize.Format(s, compact: true) : "-",
             State(d),
+            Egress(egress?.GetValueOrDefault(d.Id)),
             Truncate(d.PanicSummary ?? "-", 60),
         }));
-        var widths = Enumerable.Range(0, 7).Select(i => rows.Max(r => r[i].Length)).ToArray();
+        var widths = Enumerable.Range(0, _headings.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
         var text = new StringBuilder();
         foreach (var row in rows)
         {
@@ -38,6 +40,13 @@ public static class DumpsOutput
 
         return text.ToString();
     }
+
+    /// <summary>"s3:verified sftp:42%": one word per target the dump has a state on; "-" for none.</summary>
+    public static string Egress(IReadOnlyList<EgressStatus>? states) =>
+        states is not { Count: > 0 } ? "-"
+        : string.Join(' ', states.Select(s => s.Target + ":" + (s.State == EgressState.Uploading && s.BytesTotal is > 0 and var total
+            ? (100 * s.BytesDone / total).ToString(CultureInfo.InvariantCulture) + "%"
+            : s.State.ToName())));
 
     /// <summary>Every field of one dump, one per line.</summary>
     public static string Details(DumpRecord d)

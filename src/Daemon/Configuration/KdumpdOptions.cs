@@ -28,6 +28,8 @@ public sealed class KdumpdOptions
 
     public RetentionSettings Retention { get; set; } = new();
 
+    public EgressSettings Egress { get; set; } = new();
+
     public ApiSettings Api { get; set; } = new();
 
     public LogSettings Logging { get; set; } = new();
@@ -82,6 +84,21 @@ public sealed class CaptureSettings
 
     /// <summary>reboot | poweroff | stay, after a capture in the capture kernel.</summary>
     public string FinalAction { get; set; } = "reboot";
+
+    /// <summary>kdumpd (its own small capture initrd, the default) | distribution (the distribution's initrd; the capture then runs in the booted system).</summary>
+    public string Initrd { get; set; } = "kdumpd";
+
+    /// <summary>reboot | poweroff | shell, when the capture fails or its watchdog fires (shell only if the initrd has one).</summary>
+    public string FailureAction { get; set; } = "reboot";
+
+    /// <summary>The whole capture in the initrd, from /init to the final action.</summary>
+    public int WatchdogSeconds { get; set; } = 1800;
+
+    /// <summary>How long the capture initrd waits for the dump target's device.</summary>
+    public int DeviceWaitSeconds { get; set; } = 60;
+
+    /// <summary>kdumpd's native (NativeAOT) binary for /init; empty = this process when it is native, else /usr/lib/kdumpd/kdumpd.</summary>
+    public string? InitBinary { get; set; }
 }
 
 public sealed class RetentionSettings
@@ -127,4 +144,76 @@ public sealed class LogSettings
 
     /// <summary>Optional rolling CLEF file, e.g. /var/log/kdumpd/kdumpd.clef.</summary>
     public string? File { get; set; }
+}
+
+/// <summary>Where complete dumps are shipped after the reboot (docs/egress.md).</summary>
+public sealed class EgressSettings
+{
+    /// <summary>Any number of named targets; empty = dumps stay on this host only.</summary>
+    public List<EgressTargetSettings> Targets { get; set; } = [];
+
+    /// <summary>A failed upload is tried again after this many minutes (an operator can retry at once).</summary>
+    public int RetryFailedMinutes { get; set; } = 15;
+
+    /// <summary>Where the generated plan.json and index.json wait for upload; empty = "egress" beside the database.</summary>
+    public string? StagingDirectory { get; set; }
+}
+
+public sealed class EgressTargetSettings
+{
+    /// <summary>The target's name: the catalogue, the API and /metrics key on it.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>s3 | sftp.</summary>
+    public string Kind { get; set; } = "";
+
+    // s3
+    public string? Bucket { get; set; }
+
+    /// <summary>Key prefix inside the bucket (dumps go to prefix/host/crash-time-id/...).</summary>
+    public string Prefix { get; set; } = "";
+
+    /// <summary>http(s) URL of an S3-compatible server; empty = AWS in Region.</summary>
+    public string? Endpoint { get; set; }
+
+    public string Region { get; set; } = "us-east-1";
+
+    /// <summary>Path-style addressing (endpoint/bucket/key), which most on-premises servers need.</summary>
+    public bool PathStyle { get; set; } = true;
+
+    /// <summary>
+    /// A file readable by root only with aws_access_key_id and aws_secret_access_key lines; empty =
+    /// the environment: KDUMPD_EGRESS_&lt;NAME&gt;_ACCESS_KEY_ID / _SECRET_ACCESS_KEY, else AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+    /// </summary>
+    public string? CredentialsFile { get; set; }
+
+    // sftp
+    public string? Host { get; set; }
+
+    public int Port { get; set; } = 22;
+
+    public string? User { get; set; }
+
+    /// <summary>The host key's SHA-256 fingerprint as `ssh-keygen -lf` prints it (SHA256:...): the only key accepted.</summary>
+    public string? HostKey { get; set; }
+
+    public string? PrivateKeyFile { get; set; }
+
+    /// <summary>Absolute directory on the host under which dumps are written.</summary>
+    public string? Directory { get; set; }
+
+    // bounds
+    public int PartSizeMiB { get; set; } = 16;
+
+    /// <summary>Parts of one file in flight.</summary>
+    public int Concurrency { get; set; } = 2;
+
+    /// <summary>Dumps in flight to this target.</summary>
+    public int ConcurrentDumps { get; set; } = 1;
+
+    /// <summary>Cap on this target's bytes per second across all its transfers; 0 = none.</summary>
+    public long BytesPerSecond { get; set; }
+
+    /// <summary>Retries of one file on transient errors (network, timeouts, 5xx), with exponential backoff.</summary>
+    public int RetryAttempts { get; set; } = 5;
 }

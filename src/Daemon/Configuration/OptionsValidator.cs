@@ -39,6 +39,8 @@ public static partial class OptionsValidator
         Require(o.Logging.Level is "Verbose" or "Debug" or "Information" or "Warning" or "Error" or "Fatal",
             $"Logging:Level: '{o.Logging.Level}' is not a Serilog level (Verbose, Debug, Information, Warning, Error, Fatal)");
 
+        errors.AddRange(EgressTargetFactory.Validate(o.Egress));
+
         for (var i = 0; i < o.Api.Tokens.Count; i++)
         {
             var t = o.Api.Tokens[i];

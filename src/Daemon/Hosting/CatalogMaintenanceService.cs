@@ -19,9 +19,11 @@ public sealed class CatalogMaintenanceService : BackgroundService
     private readonly KdumpdOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<CatalogMaintenanceService> _log;
+    private readonly Kdumpd.Core.Egress.EgressCoordinator _egress;
+
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public CatalogMaintenanceService(DumpCatalog catalog, GenerationStore generations, KdumpdOptions options, TimeProvider time, ILogger<CatalogMaintenanceService> log)
+    public CatalogMaintenanceService(DumpCatalog catalog, GenerationStore generations, KdumpdOptions options, TimeProvider time, Kdumpd.Core.Egress.EgressCoordinator egress, ILogger<CatalogMaintenanceService> log)
     {
         ArgumentNullException.ThrowIfNull(generations);
         _catalog = catalog;
@@ -29,6 +31,7 @@ public sealed class CatalogMaintenanceService : BackgroundService
         _options = options;
         _time = time;
         _log = log;
+        _egress = egress;
         // A rebuilt database is empty: fill it from the dump directory now, not a minute later.
         generations.Database.Rebuilt += _ => Wake();
     }
@@ -83,7 +86,8 @@ public sealed class CatalogMaintenanceService : BackgroundService
             _catalog.ApplyRetention(new RetentionPolicy(
                 r.KeepDumps > 0 ? r.KeepDumps : null,
                 r.MaxBytes > 0 ? r.MaxBytes : null,
-                r.MinFreeBytes > 0 ? r.MinFreeBytes : null));
+                r.MinFreeBytes > 0 ? r.MinFreeBytes : null,
+                _egress.Targets.Count == 0 ? null : _egress.HoldReason));
         }
     }
 

@@ -6,6 +6,7 @@ using Kdumpd.Api.Dashboard;
 using Kdumpd.Api.Metrics;
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
+using Kdumpd.Core.Initrd;
 using Kdumpd.Core.Loading;
 using Kdumpd.Core.Planning;
 using Kdumpd.Core.Processes;
@@ -87,6 +88,7 @@ public static class DaemonHost
         builder.Services.AddSingleton<KdumpdService>();
         builder.Services.AddSingleton<IKdumpdService>(sp => sp.GetRequiredService<KdumpdService>());
         builder.Services.AddSingleton(sp => new KdumpdMetrics(sp.GetRequiredService<KdumpdService>().Metrics));
+        builder.Services.AddEgress(options);
         builder.Services.AddSingleton<CatalogMaintenanceService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogMaintenanceService>());
         builder.Services.AddHostedService<SighupReloadService>();
@@ -128,7 +130,7 @@ public static class DaemonHost
     public static LoadingOptions LoadingOptionsFrom(KdumpdOptions options) => new()
     {
         Loader = LoaderKinds.Parse(options.Loader.Mode),
-        Image = new CaptureImageOptions(options.Loader.Kernel, options.Loader.Initrd),
+        Image = new CaptureImageOptions(options.Loader.Kernel, options.Loader.Initrd, OwnInitrd: CaptureInitrdSettingsFrom(options)),
         CommandLine = new CaptureCommandLineOptions
         {
             Remove = [.. CaptureCommandLineOptions.DefaultRemove, .. options.Loader.Remove],
@@ -136,12 +138,54 @@ public static class DaemonHost
         },
     };
 
+    /// <summary>
+    /// How to build kdumpd's own capture initrd; null when an initrd is configured, the operator chose the
+    /// distribution's, or there is no native kdumpd binary to run as /init.
+    /// </summary>
+    public static CaptureInitrdSettings? CaptureInitrdSettingsFrom(KdumpdOptions options)
+    {
+        if (!string.IsNullOrEmpty(options.Loader.Initrd) || !options.Capture.Initrd.Equals("kdumpd", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var binary = options.Capture.InitBinary is { Length: > 0 } configured ? configured
+            : !System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported ? Environment.ProcessPath
+            : File.Exists(InstalledNativeBinary) ? InstalledNativeBinary : null;
+        if (binary is null)
+        {
+            return null;
+        }
+
+        return new CaptureInitrdSettings
+        {
+            DumpDirectory = Path.GetFullPath(options.DumpDir),
+            KdumpdBinary = binary,
+            CacheDirectory = Path.Join(Path.GetDirectoryName(Path.GetFullPath(options.Database)), "initrd"),
+            Collector = options.Capture.Collector,
+            MakedumpfileArguments = options.Capture.MakedumpfileArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            FinalAction = options.Capture.FinalAction.Equals("poweroff", StringComparison.OrdinalIgnoreCase) ? "poweroff" : "reboot",
+            FailureAction = Enum.TryParse<FailureAction>(options.Capture.FailureAction, ignoreCase: true, out var failure) ? failure : FailureAction.Reboot,
+            WatchdogSeconds = options.Capture.WatchdogSeconds,
+            DeviceWaitSeconds = options.Capture.DeviceWaitSeconds,
+        };
+    }
+
+    /// <summary>Where deploy/install.sh and the Debian package put the native binary.</summary>
+    public const string InstalledNativeBinary = "/usr/lib/kdumpd/kdumpd";
+
     /// <summary>The distribution's default capture kernel/initrd as a real path, for the file watcher; null when not found.</summary>
     private static string? DefaultImagePath(HostRoot host, LoadingOptions options, bool kernel)
     {
+        if (!kernel && options.Image.OwnInitrd is not null)
+        {
+            // kdumpd's own initrd follows the kernel, the modules and the configuration: the plan's fingerprint covers it.
+            return null;
+        }
+
         try
         {
-            var image = new CaptureImageLocator(host).Locate(options.Image);
+            var image = new CaptureImageLocator(host).Locate(options.Image with { OwnInitrd = null });
             return kernel ? image.KernelPath : image.InitrdPath;
         }
         catch (Exception e) when (e is CaptureImageException or HostFileException)

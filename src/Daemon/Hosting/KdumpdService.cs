@@ -2,6 +2,7 @@ using System.Globalization;
 using Kdumpd.Api.Contracts;
 using Kdumpd.Api.Metrics;
 using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Egress;
 using Kdumpd.Core.Loading;
 using Kdumpd.Core.Planning;
 using Kdumpd.Core.Reload;
@@ -26,7 +27,9 @@ public sealed class KdumpdService(
     DumpCatalog catalog,
     KdumpdDatabase database,
     DiskSpace disk,
-    OperatorReloadGate reloadGate) : IKdumpdService
+    OperatorReloadGate reloadGate,
+    EgressCoordinator egress,
+    EgressService egressLoop) : IKdumpdService
 {
     public Task<StatusDocument> GetStatusAsync(CancellationToken cancellationToken)
     {
@@ -119,11 +122,25 @@ public sealed class KdumpdService(
     public Task<DumpPage> ListDumpsAsync(Api.Contracts.DumpQuery query, CancellationToken cancellationToken)
     {
         var page = catalog.List(new CoreDumpQuery(query.Since, query.KernelRelease, query.Complete, query.Offset, query.Limit));
-        return Task.FromResult(new DumpPage([.. page.Items.Select(Map)], page.Total, query.Offset, query.Limit));
+        var states = egress.Targets.Count == 0 ? null : egress.Store.All();
+        return Task.FromResult(new DumpPage([.. page.Items.Select(d => Map(d, states?.GetValueOrDefault(d.Id)))], page.Total, query.Offset, query.Limit));
     }
 
     public Task<DumpDocument?> GetDumpAsync(string id, CancellationToken cancellationToken) =>
-        Task.FromResult(catalog.Get(id) is { } record ? Map(record) : null);
+        Task.FromResult(catalog.Get(id) is { } record ? Map(record, egress.Targets.Count == 0 ? null : egress.Store.ForDump(id)) : null);
+
+    public Task<IReadOnlyList<EgressDocument>?> UploadDumpAsync(string id, string requestedBy, CancellationToken cancellationToken)
+    {
+        if (catalog.Get(id) is null)
+        {
+            return Task.FromResult<IReadOnlyList<EgressDocument>?>(null);
+        }
+
+        var states = egress.Requeue(id);
+        egressLoop.Trigger();
+        Serilog.Log.ForContext<KdumpdService>().Information("Upload of dump {DumpId} to {Targets} requested by {RequestedBy}", id, egress.Targets.Select(t => t.Name), requestedBy);
+        return Task.FromResult<IReadOnlyList<EgressDocument>?>(EgressDocuments(states));
+    }
 
     public Task<DumpFile?> GetDumpFileAsync(string id, DumpFileKind kind, CancellationToken cancellationToken)
     {
@@ -178,6 +195,8 @@ public sealed class KdumpdService(
             UnarmedSecondsTotal = stats.UnarmedTotal.TotalSeconds,
             LoadBudgetRemaining = kernel.LoadsLeft,
             Uevents = stats.Uevents.ToDictionary(u => (u.Subsystem, u.Action), u => u.Count),
+            EgressBytes = egress.Metrics.BytesSent.ToDictionary(),
+            EgressOutcomes = egress.Metrics.Outcomes.ToDictionary(),
             Reloads = stats.PassesByOutcome.ToDictionary(p => (OutcomeName(p.Key), "all"), p => p.Value)
                 .Concat(stats.ReloadsByTrigger.Select(t => new KeyValuePair<(string, string), long>(("reloaded", ReloadTrigger.KindLabel(t.Key)), t.Value)))
                 .GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Sum(p => p.Value)),
@@ -292,6 +311,17 @@ public sealed class KdumpdService(
         pass.FingerprintAfter,
         (pass.ReloadDuration ?? (pass.EndedAt - pass.StartedAt)).TotalMilliseconds,
         pass.Error);
+
+    /// <summary>Each configured target's state of a dump; a target with no row yet is pending.</summary>
+    private List<EgressDocument> EgressDocuments(IReadOnlyList<EgressStatus>? states) =>
+        [.. egress.Targets.Select(t => states?.FirstOrDefault(s => s.Target == t.Name) is { } s
+            ? new EgressDocument(t.Name, s.State.ToName(), s.BytesDone, s.BytesTotal, s.Location, s.Reason, s.Attempts, s.UpdatedAt, s.VerifiedAt)
+            : new EgressDocument(t.Name, EgressState.Pending.ToName(), 0, null, null, null, 0, DateTimeOffset.UnixEpoch, null))];
+
+    private DumpDocument Map(DumpRecord d, IReadOnlyList<EgressStatus>? states) => Map(d) with
+    {
+        Egress = egress.Targets.Count == 0 ? null : EgressDocuments(states),
+    };
 
     private static DumpDocument Map(DumpRecord d) => new(
         d.Id,

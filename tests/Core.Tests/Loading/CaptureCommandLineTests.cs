@@ -15,7 +15,7 @@ public sealed class CaptureCommandLineTests
         var line = CaptureCommandLine.Build(running, _defaults);
 
         running.Trim().Should().Be("console=ttyS0 crashkernel=256M panic=1");
-        line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug kdumpd.capture=1");
+        line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 kdumpd.capture=1");
     }
 
     [Fact]
@@ -26,7 +26,7 @@ public sealed class CaptureCommandLineTests
 
         var line = CaptureCommandLine.Build(running, _defaults);
 
-        line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug kdumpd.capture=1");
+        line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 kdumpd.capture=1");
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class CaptureCommandLineTests
     {
         var line = CaptureCommandLine.Build("root=UUID=1234 dyndbg=\"file drivers/* +p\" \"acpi_osi=Windows 2020\" crashkernel=\"512M,high\" quiet", _defaults);
 
-        line.Should().Be("root=UUID=1234 dyndbg=\"file drivers/* +p\" \"acpi_osi=Windows 2020\" quiet irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug kdumpd.capture=1");
+        line.Should().Be("root=UUID=1234 dyndbg=\"file drivers/* +p\" \"acpi_osi=Windows 2020\" quiet irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 kdumpd.capture=1");
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class CaptureCommandLineTests
             "console=tty0 crashkernel=1G-4G:192M,4G-64G:256M console=ttyS0,115200 crashkernel=128M,low hugepages=16 hugepagesz=1G default_hugepagesz=1G maxcpus=8 nr-cpus=4 kexec_jump_back_entry=0x1000",
             _defaults);
 
-        line.Should().Be("console=tty0 console=ttyS0,115200 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug kdumpd.capture=1");
+        line.Should().Be("console=tty0 console=ttyS0,115200 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 kdumpd.capture=1");
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class CaptureCommandLineTests
     {
         var line = CaptureCommandLine.Build("irqpoll reset_devices console=ttyS0 usbcore.nousb", _defaults with { Extras = ["usbcore.nousb", "systemd.unit=kdump.service"] });
 
-        line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug usbcore.nousb systemd.unit=kdump.service kdumpd.capture=1");
+        line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 usbcore.nousb systemd.unit=kdump.service kdumpd.capture=1");
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class CaptureCommandLineTests
     {
         var line = CaptureCommandLine.Build("console=ttyS0 crashkernel=256M panic=1 quiet splash", _defaults with { Remove = ["crashkernel", "quiet", "splash"] });
 
-        line.Should().Be("console=ttyS0 panic=1 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug kdumpd.capture=1");
+        line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 kdumpd.capture=1");
     }
 
     [Fact]
@@ -125,7 +125,8 @@ public sealed class CaptureCommandLineTests
         {
             var line = CaptureCommandLine.Build(string.Join(' ', list), _defaults);
             var parsed = KernelCommandLine.Parse(line).Parameters;
-            parsed.Should().NotContain(p => p.Is("crashkernel") || p.Is("panic") || p.Is("maxcpus") || p.Is("elfcorehdr") || p.Is("kdumpd.generation"));
+            parsed.Should().NotContain(p => p.Is("crashkernel") || p.Is("maxcpus") || p.Is("elfcorehdr") || p.Is("kdumpd.generation"));
+            parsed.Where(p => p.Is("panic")).Select(p => p.Raw).Should().Equal("panic=10");
             parsed.Count(p => p.Is("nr_cpus")).Should().Be(1);
             parsed.Count(p => p.Is("irqpoll")).Should().Be(1);
             parsed[^1].Raw.Should().Be("kdumpd.capture=1");

@@ -49,7 +49,7 @@ public sealed class PanicKernelServiceTests : IDisposable
         g.Kernel!.Path.Should().EndWith("/boot/vmlinuz-6.1.0-56-amd64");
         g.Kernel.Sha256.Should().HaveLength(64);
         g.Initrd!.Size.Should().Be(1_500_000);
-        g.CommandLine.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug kdumpd.capture=1 kdumpd.generation=1");
+        g.CommandLine.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 kdumpd.capture=1 kdumpd.generation=1");
         g.Triggers.Should().Equal("memory hotplug: memory32 online");
         g.ArmedBefore.Should().BeFalse();
         g.ArmedAfter.Should().BeTrue();

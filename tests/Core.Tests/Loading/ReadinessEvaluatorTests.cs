@@ -42,7 +42,33 @@ public sealed class ReadinessEvaluatorTests : IDisposable
         report.Problems.Should().BeEmpty();
         report.Ready.Should().BeTrue();
         report.ActiveGeneration!.Number.Should().Be(1);
-        report.Checks.Select(c => c.Name).Should().Equal("loaded", "generation", "kernel-release", "files-unchanged", "reservation", "last-load");
+        report.Checks.Select(c => c.Name).Should().Equal("loaded", "generation", "kernel-release", "files-unchanged", "reservation", "last-load", "no-competing-tool");
+    }
+
+    [Fact]
+    public async Task An_enabled_kdump_tools_service_makes_two_tools_compete_and_the_host_not_ready()
+    {
+        await _service.ArmAsync(new ArmIntent(["boot"]), TestContext.Current.CancellationToken);
+        _host.Write("/lib/systemd/system/kdump-tools.service", "[Unit]\n");
+        Directory.CreateDirectory(Path.Join(_host.Root, "etc/systemd/system/multi-user.target.wants"));
+        File.CreateSymbolicLink(Path.Join(_host.Root, "etc/systemd/system/multi-user.target.wants/kdump-tools.service"), "/lib/systemd/system/kdump-tools.service");
+
+        var report = Evaluate();
+
+        report.Ready.Should().BeFalse();
+        Check(report, "no-competing-tool").Detail.Should().StartWith("two tools compete for the panic kernel: kdump-tools: kdump-tools.service is enabled");
+    }
+
+    [Fact]
+    public async Task An_installed_but_disabled_kdump_service_and_a_kdump_img_do_not_compete()
+    {
+        await _service.ArmAsync(new ArmIntent(["boot"]), TestContext.Current.CancellationToken);
+        _host.Write("/usr/lib/systemd/system/kdump.service", "[Unit]\n").Write("/boot/initramfs-6.1.0-56-amd64kdump.img", "x");
+
+        var report = Evaluate();
+
+        Check(report, "no-competing-tool").Ok.Should().BeTrue();
+        Check(report, "no-competing-tool").Detail.Should().Contain("kdump.service (installed, not enabled)").And.Contain("kdumpd does not load it");
     }
 
     [Fact]

@@ -7,5 +7,6 @@ public static class SchemaMigrations
     [
         M0001Generations.Migration,
         M0002Dumps.Migration,
+        M0004Egress.Migration,
     ];
 }

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Globalization;
+using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Egress;
+using Kdumpd.Core.Tests.Dumps;
+
+namespace Kdumpd.Bench.Egress;
+
+/// <summary>
+/// `Kdumpd.Bench egress KEY=VALUE...`: ships the one dump of a dump directory to one target with
+/// kdumpd's real egress (catalogue, journal, uploader, read-back verification) and prints
+/// "upload_seconds=… verify_included=yes bytes=… sent=… state=…". With stop=CMD and start=CMD it
+/// runs CMD through bash when half the bytes are acknowledged, lets the upload fail, starts the
+/// server again and resumes; sent then shows what went over the wire twice. Driven by bench/egress/run.sh.
+/// </summary>
+public static class EgressBench
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var a = args.Select(x => x.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "", StringComparer.Ordinal);
+        string Get(string key, string? fallback = null) => a.TryGetValue(key, out var v) ? v : fallback ?? throw new ArgumentException($"missing {key}=");
+        if (a.TryGetValue("make_mib", out var mib))
+        {
+            MakeDump(Get("dumps"), long.Parse(mib, CultureInfo.InvariantCulture) << 20);
+            return 0;
+        }
+
+        var database = new KdumpdDatabase(Get("db"));
+        database.Migrate();
+        var catalog = new DumpCatalog(database, Get("dumps"));
+        catalog.Scan();
+        catalog.HashPending();
+        var dump = catalog.List(new DumpQuery()).Items.Single();
+        var limits = new EgressLimits(
+            PartSizeBytes: int.Parse(Get("part_mib", "16"), CultureInfo.InvariantCulture) << 20,
+            Concurrency: int.Parse(Get("concurrency", "2"), CultureInfo.InvariantCulture),
+            RetryAttempts: a.ContainsKey("stop") ? 0 : 5);
+        EgressTarget target = Get("kind") == "s3"
+            ? new S3Target("bench", Get("bucket"), "", new Uri(Get("endpoint")), "us-east-1", new S3Credentials(Get("key"), Get("secret")), true, limits)
+            : new SftpTarget("bench", "127.0.0.1", int.Parse(Get("port"), CultureInfo.InvariantCulture), Get("user", "root"), Get("hostkey"), Get("identity"), Get("dir"), limits);
+        var store = new EgressStateStore(database);
+        await using var coordinator = new EgressCoordinator(new EgressOptions([target], Get("staging"), "bench", TimeSpan.Zero),
+            EgressUploaders.For, catalog, new GenerationStore(database), store, new EgressMetrics());
+
+        var clock = Stopwatch.StartNew();
+        if (a.TryGetValue("stop", out var stop))
+        {
+            var pass = coordinator.RunPassAsync(CancellationToken.None);
+            while (!pass.IsCompleted)
+            {
+                if (store.Get(dump.Id, "bench") is { BytesTotal: { } total, BytesDone: var done } && done >= total / 2)
+                {
+                    Bash(stop);
+                    break;
+                }
+
+                await Task.Delay(10);
+            }
+
+            await pass;
+            var cut = store.Get(dump.Id, "bench")!;
+            Console.WriteLine($"stopped_at={cut.BytesDone} state_after_stop={cut.State.ToName()} sent_before_restart={cut.BytesSent}");
+            Bash(Get("start"));
+        }
+
+        await coordinator.RunPassAsync(CancellationToken.None);
+        var status = store.Get(dump.Id, "bench")!;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"upload_seconds={clock.Elapsed.TotalSeconds:F2} verify_included=yes vmcore_bytes={dump.FileSize} bytes={status.BytesTotal} sent={status.BytesSent} resent={status.BytesSent - status.BytesTotal} state={status.State.ToName()} reason={status.Reason}"));
+        return status.State == EgressState.Verified ? 0 : 1;
+    }
+
+    /// <summary>A kdumpd dump directory whose vmcore is a real ELF header over random bytes.</summary>
+    private static void MakeDump(string dumps, long bytes)
+    {
+        var dir = Directory.CreateDirectory(Path.Join(dumps, "20261124T100000Z-bench")).FullName;
+        var header = SyntheticDumps.ElfHeader([(0x100000, (ulong)bytes)]);
+        using (var f = new FileStream(Path.Join(dir, "vmcore"), FileMode.Create, FileAccess.Write))
+        {
+            f.Write(header);
+            var buffer = new byte[4 << 20];
+            for (var left = bytes; left > 0; left -= buffer.Length)
+            {
+                Random.Shared.NextBytes(buffer);
+                f.Write(buffer, 0, (int)Math.Min(buffer.Length, left));
+            }
+        }
+
+        File.WriteAllText(Path.Join(dir, "dmesg.txt"), "Kernel panic - not syncing: bench\n");
+        File.WriteAllText(Path.Join(dir, "kdumpd.json"), "{\"format_version\":1,\"complete\":true}");
+    }
+
+    private static void Bash(string command)
+    {
+        using var p = Process.Start("bash", ["-c", command])!;
+        p.WaitForExit();
+    }
+}

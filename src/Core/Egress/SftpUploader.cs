@@ -1,0 +1,236 @@
+using System.Buffers;
+using Renci.SshNet;
+using Renci.SshNet.Common;
+
+namespace Kdumpd.Core.Egress;
+
+/// <summary>
+/// Ships files to an SSH host over SFTP with SSH.NET: the host key must be the pinned one, the
+/// file is written as &lt;name&gt;.part from the offset the host already holds (journaled after
+/// each chunk it acknowledged), read back and hashed, and only then renamed into place, so a
+/// complete name on the host always means a verified copy.
+/// </summary>
+public sealed class SftpUploader : IEgressUploader
+{
+    public const string PartSuffix = ".part";
+
+    private readonly SftpTarget _target;
+    private SftpClient? _client;
+
+    public SftpUploader(SftpTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        _target = target;
+    }
+
+    public EgressTarget Target => _target;
+
+    public async Task UploadAsync(EgressFile file, string path, EgressFileJournal journal, EgressTransfer transfer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(journal);
+        ArgumentNullException.ThrowIfNull(transfer);
+        var client = await ConnectAsync(cancellationToken);
+        var remote = _target.PathOf(path);
+        var partial = remote + PartSuffix;
+        try
+        {
+            if (await ExistsWithSizeAsync(client, remote, file.Size, cancellationToken))
+            {
+                // Renamed into place means verified once; prove it again rather than resend.
+                await VerifyAsync(client, remote, file, journal, cancellationToken);
+                return;
+            }
+
+            await CreateDirectoriesAsync(client, remote[..remote.LastIndexOf('/')], cancellationToken);
+            await WriteFromAsync(client, partial, file, journal, transfer, cancellationToken);
+            await VerifyAsync(client, partial, file, journal, cancellationToken);
+            if (client.Exists(remote))
+            {
+                await client.DeleteFileAsync(remote, cancellationToken);
+            }
+
+            await client.RenameFileAsync(partial, remote, cancellationToken);
+        }
+        catch (SftpPermissionDeniedException e)
+        {
+            throw new EgressException(_target.Name, EgressFailure.Refused, $"{Where(partial)}: permission denied ({e.Message})", e);
+        }
+        catch (SftpPathNotFoundException e)
+        {
+            throw new EgressException(_target.Name, EgressFailure.Refused, $"{Where(partial)}: no such path ({e.Message})", e);
+        }
+        catch (SftpException e)
+        {
+            // OpenSSH's sftp-server answers SSH_FX_FAILURE ("Failure") for ENOSPC and EDQUOT.
+            throw new EgressException(_target.Name, EgressFailure.Refused, $"{Where(partial)}: the host refused the write ({e.Message}): is its filesystem full or read-only?", e);
+        }
+        catch (SshConnectionException) when (_client is not null)
+        {
+            Disconnect();
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Disconnect();
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task WriteFromAsync(SftpClient client, string partial, EgressFile file, EgressFileJournal journal, EgressTransfer transfer, CancellationToken cancellationToken)
+    {
+        var held = client.Exists(partial) ? client.GetAttributes(partial).Size : 0;
+        // Resume from what both sides agree on: the host's bytes beyond the last journaled
+        // acknowledgement may be a torn write; verification catches anything else.
+        var offset = Math.Min(held, journal.BytesDone);
+        transfer.Acknowledged(offset);
+        await using var remote = await client.OpenAsync(partial, offset == 0 ? FileMode.Create : FileMode.Open, FileAccess.Write, cancellationToken);
+        if (held != offset)
+        {
+            remote.SetLength(offset);
+        }
+
+        remote.Seek(offset, SeekOrigin.Begin);
+        var chunk = Math.Max(64 << 10, Math.Min(_target.Limits.PartSizeBytes, 4 << 20));
+        var buffer = ArrayPool<byte>.Shared.Rent(chunk);
+        try
+        {
+            await using var local = new FileStream(file.LocalPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            local.Seek(offset, SeekOrigin.Begin);
+            var journaledAt = offset;
+            while (offset < file.Size)
+            {
+                var n = (int)Math.Min(chunk, file.Size - offset);
+                await local.ReadExactlyAsync(buffer.AsMemory(0, n), cancellationToken);
+                await transfer.Limiter.WaitAsync(n, cancellationToken);
+                await remote.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+                transfer.Sent(n);
+                offset += n;
+                if (offset - journaledAt >= _target.Limits.PartSizeBytes || offset == file.Size)
+                {
+                    // Flush waits for the host's acknowledgement of every write before it.
+                    await remote.FlushAsync(cancellationToken);
+                    transfer.Acknowledged(offset - journaledAt);
+                    journal.SetBytesDone(offset);
+                    journaledAt = offset;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task VerifyAsync(SftpClient client, string remote, EgressFile file, EgressFileJournal journal, CancellationToken cancellationToken)
+    {
+        (string, long) copy;
+        await using (var stream = await client.OpenAsync(remote, FileMode.Open, FileAccess.Read, cancellationToken))
+        {
+            copy = await ReadBack.HashAsync(stream, cancellationToken);
+        }
+
+        try
+        {
+            ReadBack.Check(_target.Name, Where(remote), file, copy);
+        }
+        catch (EgressException)
+        {
+            journal.Reset();
+            await client.DeleteFileAsync(remote, cancellationToken);
+            throw;
+        }
+
+        journal.MarkVerified();
+    }
+
+    private async Task<SftpClient> ConnectAsync(CancellationToken cancellationToken)
+    {
+        if (_client is { IsConnected: true })
+        {
+            return _client;
+        }
+
+        Disconnect();
+        string? presented = null;
+        var client = new SftpClient(new ConnectionInfo(_target.Host, _target.Port, _target.User, new PrivateKeyAuthenticationMethod(_target.User, LoadKey()))
+        {
+            Timeout = TimeSpan.FromSeconds(30),
+        });
+        client.OperationTimeout = TimeSpan.FromMinutes(2);
+        client.BufferSize = 64 << 10;
+        client.HostKeyReceived += (_, e) =>
+        {
+            presented = "SHA256:" + e.FingerPrintSHA256;
+            e.CanTrust = string.Equals(presented, PinnedKey, StringComparison.Ordinal);
+        };
+        try
+        {
+            await client.ConnectAsync(cancellationToken);
+        }
+        catch (SshConnectionException e) when (presented is not null && presented != PinnedKey)
+        {
+            client.Dispose();
+            throw new EgressException(_target.Name, EgressFailure.HostKeyMismatch,
+                $"{_target.Host}:{_target.Port} presented host key {presented}, the configuration pins {PinnedKey}: refusing to connect (if the host was really re-keyed, pin its new key: ssh-keygen -lf its host key)", e);
+        }
+        catch (SshAuthenticationException e)
+        {
+            client.Dispose();
+            throw new EgressException(_target.Name, EgressFailure.Authentication,
+                $"{_target.User}@{_target.Host}:{_target.Port} refused the key {_target.PrivateKeyFile}: {e.Message}", e);
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+
+        _client = client;
+        return client;
+    }
+
+    /// <summary>The pinned key as ssh-keygen -l prints it; a bare base64 fingerprint gets its prefix.</summary>
+    private string PinnedKey => _target.HostKeySha256.StartsWith("SHA256:", StringComparison.Ordinal) ? _target.HostKeySha256.TrimEnd('=') : "SHA256:" + _target.HostKeySha256.TrimEnd('=');
+
+    private PrivateKeyFile LoadKey()
+    {
+        try
+        {
+            return new PrivateKeyFile(_target.PrivateKeyFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SshException)
+        {
+            throw new EgressException(_target.Name, EgressFailure.Authentication, $"cannot read the private key {_target.PrivateKeyFile}: {e.Message}", e);
+        }
+    }
+
+    private static async Task<bool> ExistsWithSizeAsync(SftpClient client, string path, long size, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        await Task.CompletedTask;
+        return client.Exists(path) && client.GetAttributes(path).Size == size;
+    }
+
+    private static async Task CreateDirectoriesAsync(SftpClient client, string directory, CancellationToken cancellationToken)
+    {
+        var path = "";
+        foreach (var segment in directory.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            path += "/" + segment;
+            if (!client.Exists(path))
+            {
+                await client.CreateDirectoryAsync(path, cancellationToken);
+            }
+        }
+    }
+
+    private string Where(string path) => $"sftp://{_target.User}@{_target.Host}:{_target.Port}{path}";
+
+    private void Disconnect()
+    {
+        _client?.Dispose();
+        _client = null;
+    }
+}

@@ -1,0 +1,237 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using Kdumpd.Core.Host;
+
+namespace Kdumpd.Core.Initrd;
+
+/// <summary>How kdumpd builds its capture initrd (the Capture section of the configuration); the kernel release comes with each build.</summary>
+public sealed record CaptureInitrdSettings
+{
+    /// <summary>The dump directory as the booted system sees it (/var/crash).</summary>
+    public required string DumpDirectory { get; init; }
+
+    /// <summary>kdumpd's native executable on this machine (becomes /init).</summary>
+    public required string KdumpdBinary { get; init; }
+
+    /// <summary>Where built initrds are kept (the state directory's initrd/).</summary>
+    public required string CacheDirectory { get; init; }
+
+    public string Collector { get; init; } = "auto";
+
+    public IReadOnlyList<string> MakedumpfileArguments { get; init; } = ["-l", "-d", "31"];
+
+    public string FinalAction { get; init; } = "reboot";
+
+    public FailureAction FailureAction { get; init; } = FailureAction.Reboot;
+
+    public int WatchdogSeconds { get; init; } = 1800;
+
+    public int DeviceWaitSeconds { get; init; } = 60;
+
+    public string? Hostname { get; init; }
+}
+
+/// <summary>
+/// Builds kdumpd's own capture initrd: a small standalone initramfs with kdumpd's native binary as /init,
+/// the host's modules for the dump target's driver chain only, makedumpfile with its libraries when the
+/// host has it, and the capture spec. The archive is reproducible (sorted, fixed mtimes, uid 0) and kept
+/// under its content key, so an unchanged host reuses the same file and the same fingerprint.
+/// </summary>
+public sealed class CaptureInitrdBuilder(HostRoot host)
+{
+    public const string ModulesDirectory = "lib/modules";
+    public const string InitrdSuffix = ".cpio.gz";
+
+    private static readonly string[] MakedumpfilePaths = ["/usr/sbin/makedumpfile", "/sbin/makedumpfile", "/usr/bin/makedumpfile"];
+    private static readonly string[] LvmPaths = ["/usr/sbin/lvm", "/sbin/lvm"];
+
+    /// <summary>Builds (or reuses) the capture initrd for the capture kernel <paramref name="kernelRelease"/>.</summary>
+    public CaptureInitrd Build(CaptureInitrdSettings request, string kernelRelease)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(kernelRelease);
+        var target = new DumpTargetResolver(host).Resolve(request.DumpDirectory);
+        if (target.Stack == DumpTargetKind.Encrypted)
+        {
+            throw new CaptureInitrdException(target.Findings[^1]);
+        }
+
+        if (!target.Reachable)
+        {
+            throw new CaptureInitrdException($"the capture initrd cannot reach {request.DumpDirectory}: {string.Join("; ", target.Findings)}");
+        }
+
+        if (!File.Exists(request.KdumpdBinary))
+        {
+            throw new CaptureInitrdException($"kdumpd's native binary {request.KdumpdBinary} does not exist: publish kdumpd with deploy/publish.sh (NativeAOT) or set Loader:Initrd");
+        }
+
+        var findings = new List<string>(target.Findings);
+        IReadOnlyList<KernelModuleFile> modules = [];
+        var index = host.FileExists($"/lib/modules/{kernelRelease}/modules.dep") ? KernelModuleIndex.Read(host, kernelRelease) : null;
+        if (index is null)
+        {
+            // A kernel without loadable modules (or without depmod's index): its drivers must be built in.
+            findings.Add($"/lib/modules/{kernelRelease}/modules.dep is missing: the capture initrd carries no modules, so {string.Join(", ", target.Modules)} must be built into {kernelRelease}");
+        }
+        else
+        {
+            modules = index.Closure(target.Modules, out var unknown);
+            foreach (var name in unknown)
+            {
+                findings.Add($"module {name} (for {request.DumpDirectory}) is neither built into {kernelRelease} nor in its modules.dep");
+            }
+        }
+
+        var entries = new Dictionary<string, CpioEntry>(StringComparer.Ordinal);
+        foreach (var dir in new[] { "dev", "proc", "sys", "run", "tmp", "mnt", "mnt/target", "etc", "etc/kdumpd" })
+        {
+            Add(entries, CpioEntry.Directory(dir));
+        }
+
+        Add(entries, CpioEntry.CharDevice("dev/console", 5, 1));
+        Add(entries, CpioEntry.CharDevice("dev/kmsg", 1, 11));
+        Add(entries, CpioEntry.CharDevice("dev/null", 1, 3));
+        AddFile(entries, "init", File.ReadAllBytes(request.KdumpdBinary), 0x1ED);
+        var libraries = new SharedLibraryResolver(host);
+        AddLibraries(entries, libraries.Closure(request.KdumpdBinary, out var missingForKdumpd), findings, "kdumpd");
+        foreach (var lib in missingForKdumpd)
+        {
+            findings.Add($"kdumpd needs {lib}, which is not in the host's library directories");
+        }
+
+        var makedumpfile = request.Collector == "builtin" ? null : MakedumpfilePaths.FirstOrDefault(host.FileExists);
+        if (makedumpfile is not null)
+        {
+            AddFile(entries, "usr/sbin/makedumpfile", File.ReadAllBytes(host.Resolve(makedumpfile)), 0x1ED);
+            AddLibraries(entries, libraries.Closure(host.Resolve(makedumpfile), out var missingForMakedumpfile), findings, "makedumpfile");
+            foreach (var lib in missingForMakedumpfile)
+            {
+                findings.Add($"makedumpfile needs {lib}, which is not in the host's library directories: the capture uses the built-in writer");
+            }
+        }
+        else if (request.Collector != "builtin")
+        {
+            findings.Add("makedumpfile is not installed: the capture initrd saves an unfiltered ELF vmcore with the built-in writer");
+        }
+
+        string? lvm = null;
+        if (target.Stack == DumpTargetKind.Lvm)
+        {
+            var hostLvm = LvmPaths.FirstOrDefault(host.FileExists)
+                ?? throw new CaptureInitrdException($"{request.DumpDirectory} is on an LVM logical volume but the host has no lvm binary (install lvm2) to activate it in the capture initrd");
+            lvm = "usr/sbin/lvm";
+            AddFile(entries, lvm, File.ReadAllBytes(host.Resolve(hostLvm)), 0x1ED);
+            AddLibraries(entries, libraries.Closure(host.Resolve(hostLvm), out var missingForLvm), findings, "lvm");
+            foreach (var lib in missingForLvm)
+            {
+                findings.Add($"lvm needs {lib}, which is not in the host's library directories");
+            }
+
+            Add(entries, CpioEntry.Directory("run/lvm"));
+            Add(entries, CpioEntry.Directory("run/lock"));
+        }
+
+        var modulePaths = new List<string>();
+        foreach (var module in modules)
+        {
+            var inInitrd = $"{ModulesDirectory}/{kernelRelease}/{module.RelativePath}";
+            AddFile(entries, inInitrd, File.ReadAllBytes(host.Resolve($"{index!.Directory}/{module.RelativePath}")), 0x1A4);
+            modulePaths.Add(inInitrd);
+        }
+
+        var spec = new CaptureInitrdSpec
+        {
+            KernelRelease = kernelRelease,
+            TargetUuid = target.FilesystemUuid!,
+            FilesystemType = target.FilesystemType,
+            PathInFilesystem = target.PathInFilesystem,
+            Stack = target.Stack,
+            Lvm = lvm is null ? null : "/" + lvm,
+            Modules = modulePaths,
+            Collector = makedumpfile is null ? "builtin" : request.Collector,
+            MakedumpfileArguments = request.MakedumpfileArguments,
+            FinalAction = request.FinalAction,
+            FailureAction = request.FailureAction == FailureAction.Shell ? FailureAction.Reboot : request.FailureAction,
+            WatchdogSeconds = request.WatchdogSeconds,
+            DeviceWaitSeconds = request.DeviceWaitSeconds,
+            Hostname = request.Hostname,
+        };
+        if (request.FailureAction == FailureAction.Shell)
+        {
+            findings.Add("failure_action shell needs a shell in the capture initrd, which kdumpd's initrd does not carry: it reboots instead");
+        }
+
+        AddFile(entries, CaptureInitrdSpec.PathInInitrd, spec.ToUtf8Json(), 0x1A4);
+
+        using var archive = new MemoryStream();
+        CpioNewcWriter.Write(archive, entries.Values);
+        var unpacked = archive.Length;
+        var key = Convert.ToHexStringLower(SHA256.HashData(archive.GetBuffer().AsSpan(0, (int)archive.Length)));
+        Directory.CreateDirectory(request.CacheDirectory);
+        var path = Path.Join(request.CacheDirectory, $"kdumpd-{kernelRelease}-{key[..16]}{InitrdSuffix}");
+        var reused = File.Exists(path);
+        if (!reused)
+        {
+            var temporary = path + ".tmp";
+            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            using (var gzip = new GZipStream(file, CompressionLevel.SmallestSize))
+            {
+                gzip.Write(archive.GetBuffer().AsSpan(0, (int)archive.Length));
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+
+        return new CaptureInitrd(path, key, new FileInfo(path).Length, unpacked, reused, modules.Select(m => m.Name).ToList(), entries.Keys.Order(StringComparer.Ordinal).ToList(), findings, spec);
+    }
+
+    /// <summary>Removes built initrds other than <paramref name="keep"/> (older kernels, older configurations).</summary>
+    public static void Prune(string cacheDirectory, IReadOnlyCollection<string> keep)
+    {
+        if (!Directory.Exists(cacheDirectory))
+        {
+            return;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(cacheDirectory, "kdumpd-*" + InitrdSuffix))
+        {
+            if (!keep.Contains(file))
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
+    private void AddLibraries(Dictionary<string, CpioEntry> entries, IReadOnlyList<string> hostPaths, List<string> findings, string forWhat)
+    {
+        foreach (var hostPath in hostPaths)
+        {
+            var real = host.Resolve(hostPath);
+            if (!File.Exists(real))
+            {
+                findings.Add($"{forWhat} needs {hostPath}, which does not exist");
+                continue;
+            }
+
+            AddDirectories(entries, hostPath.TrimStart('/'));
+            entries.TryAdd(hostPath.TrimStart('/'), CpioEntry.File(hostPath.TrimStart('/'), File.ReadAllBytes(real), 0x1ED));
+        }
+    }
+
+    private static void AddFile(Dictionary<string, CpioEntry> entries, string path, byte[] content, uint permissions)
+    {
+        AddDirectories(entries, path);
+        entries[path] = CpioEntry.File(path, content, permissions);
+    }
+
+    private static void AddDirectories(Dictionary<string, CpioEntry> entries, string path)
+    {
+        for (var slash = path.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = path.IndexOf('/', slash + 1))
+        {
+            entries.TryAdd(path[..slash], CpioEntry.Directory(path[..slash]));
+        }
+    }
+
+    private static void Add(Dictionary<string, CpioEntry> entries, CpioEntry entry) => entries[entry.Path] = entry;
+}
