@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using Kdumpd.Core.Hotplug;
 using Kdumpd.Core.Reload;
-using Kdumpd.Core.Watch;
 
 namespace Kdumpd.Bench;
 

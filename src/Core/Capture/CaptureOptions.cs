@@ -1,3 +1,5 @@
+using Kdumpd.Core.Catalog;
+
 namespace Kdumpd.Core.Capture;
 
 /// <summary>Which program writes the vmcore.</summary>

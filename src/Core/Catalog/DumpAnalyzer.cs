@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Kdumpd.Core.Capture;
+using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Dumps;
 using Kdumpd.Core.Dumps.Printk;
 using Kdumpd.Core.Elf;

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Kdumpd.Core.Capture;
 using Kdumpd.Core.Dumps;
 
 namespace Kdumpd.Core.Catalog;

@@ -1,4 +1,3 @@
-using Kdumpd.Core.Capture;
 using Kdumpd.Core.Dumps;
 using Serilog;
 

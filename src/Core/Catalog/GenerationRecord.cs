@@ -1,4 +1,4 @@
-using Kdumpd.Core.Loading;
+using Kdumpd.Core.Host;
 
 namespace Kdumpd.Core.Catalog;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Kdumpd.Core.Loading;
+using Kdumpd.Core.Host;
 using Microsoft.Data.Sqlite;
 
 namespace Kdumpd.Core.Catalog;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Kdumpd.Core.Planning;
 using Kdumpd.Core.Units;
 
 namespace Kdumpd.Core.Loading;
@@ -7,7 +8,7 @@ namespace Kdumpd.Core.Loading;
 public static class KexecErrors
 {
     /// <summary>COMMAND_LINE_SIZE on x86 and arm64, NUL included.</summary>
-    public const int CommandLineLimit = 2048;
+    public const int CommandLineLimit = CaptureCommandLine.KernelLimit;
 
     public static LoadFailure Describe(int errno, KexecCallContext context)
     {

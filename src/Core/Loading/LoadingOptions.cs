@@ -1,3 +1,5 @@
+using Kdumpd.Core.Planning;
+
 namespace Kdumpd.Core.Loading;
 
 /// <summary>The loading area's configuration, one record validated at start; CLI options override it.</summary>

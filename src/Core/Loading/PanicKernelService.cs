@@ -1,5 +1,6 @@
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
+using Kdumpd.Core.Planning;
 using Serilog;
 
 namespace Kdumpd.Core.Loading;
@@ -97,7 +98,6 @@ public sealed class PanicKernelService(
                 PlanJson = intent.Plan?.PlanJson,
                 ElfCoreHeader = intent.Plan?.HeaderBytes?.ToArray(),
             });
-            LoadingMetrics.Observe(refused);
             _log.Warning("Refused to load the panic kernel, generation {Generation}: {Error}", refused.Number, e.Message);
             return new ArmResult(refused, null, null, state);
         }
@@ -134,7 +134,6 @@ public sealed class PanicKernelService(
                 Error = e.Message,
                 Attempts = 0,
             });
-            LoadingMetrics.Observe(failed);
             _log.Error("Panic kernel load failed, generation {Generation}: {Error}", failed.Number, e.Message);
             return new ArmResult(failed, null, null, new CrashKernelState(null, null, null, false));
         }
@@ -175,7 +174,6 @@ public sealed class PanicKernelService(
                 LoadBudgetLeft = after.LoadsLeft,
                 ReservationBytes = after.ReservationBytes,
             });
-            LoadingMetrics.Observe(record);
             _log.Information("Unload of the panic kernel, generation {Generation}: {Outcome} {Error}", record.Number, record.Outcome, record.Error);
             return new ArmResult(record, result, null, after);
         }
@@ -246,7 +244,6 @@ public sealed class PanicKernelService(
         {
             // A sysfs/procfs file kdumpd cannot read: record the attempt as failed rather than lose it.
             var failed = RecordSafely(record with { Outcome = GenerationOutcome.Failed, Error = e.Message, Attempts = 1, ArmedAfter = null });
-            LoadingMetrics.Observe(failed);
             _log.Error("Panic kernel load failed, generation {Generation}: {Error}", failed.Number, e.Message);
             return new ArmResult(failed, null, budget, before);
         }
@@ -282,7 +279,6 @@ public sealed class PanicKernelService(
             ReservationBytes = after.ReservationBytes,
         };
         record = RecordSafely(record);
-        LoadingMetrics.Observe(record);
         if (record.Outcome == GenerationOutcome.Loaded)
         {
             _log.Information(
@@ -306,7 +302,6 @@ public sealed class PanicKernelService(
             Detail = budget?.Summary,
             Attempts = 0,
         });
-        LoadingMetrics.Observe(stored);
         _log.Warning("Refused to load the panic kernel, generation {Generation}: {Error}", stored.Number, error);
         return new ArmResult(stored, null, budget, state);
     }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Host;
 
 namespace Kdumpd.Core.Loading;
 

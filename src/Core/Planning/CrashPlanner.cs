@@ -75,7 +75,7 @@ public static class CrashPlanner
 
         ramLoads.AsSpan(0, loadCount).CopyTo(loads.AsSpan(next));
         ArrayPool<PlannedLoad>.Shared.Return(ramLoads);
-        var commandLine = options.CaptureCommandLine ?? Loading.CaptureCommandLine.Build(host.CommandLine ?? string.Empty, new Loading.CaptureCommandLineOptions());
+        var commandLine = options.CaptureCommandLine ?? CaptureCommandLine.Build(host.CommandLine ?? string.Empty, new CaptureCommandLineOptions());
         var budget = Budget(reservations, options, header, backup, findings);
         KexecSwitches(host, findings);
 

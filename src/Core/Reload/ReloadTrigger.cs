@@ -1,5 +1,3 @@
-using Kdumpd.Core.Watch;
-
 namespace Kdumpd.Core.Reload;
 
 /// <summary>What asked for a reload pass.</summary>
@@ -46,7 +44,8 @@ public enum ReloadTriggerKind
 /// </summary>
 public sealed record ReloadTrigger(ReloadTriggerKind Kind, DateTimeOffset At)
 {
-    public UeventAction? Action { get; init; }
+    /// <summary>The hotplug uevent's ACTION as the kernel wrote it (add, remove, online, offline).</summary>
+    public string? Action { get; init; }
 
     public string? DevPath { get; init; }
 
@@ -80,7 +79,7 @@ public sealed record ReloadTrigger(ReloadTriggerKind Kind, DateTimeOffset At)
         _ => KindLabel(Kind),
     };
 
-    private string ActionLabel => Action?.ToString().ToLowerInvariant() ?? "unknown";
+    private string ActionLabel => Action ?? "unknown";
 
     public static string KindLabel(ReloadTriggerKind kind) => kind switch
     {
@@ -97,19 +96,6 @@ public sealed record ReloadTrigger(ReloadTriggerKind Kind, DateTimeOffset At)
         ReloadTriggerKind.RetryAfterFailure => "retry",
         _ => kind.ToString(),
     };
-
-    /// <summary>The trigger for a memory or CPU hotplug uevent; null for any other uevent.</summary>
-    public static ReloadTrigger? FromUevent(UeventMessage message, DateTimeOffset at)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        if (!message.IsHotplug)
-        {
-            return null;
-        }
-
-        var kind = message.Subsystem == "memory" ? ReloadTriggerKind.MemoryHotplug : ReloadTriggerKind.CpuHotplug;
-        return new ReloadTrigger(kind, at) { Action = message.Action, DevPath = message.DevPath, SeqNum = message.SeqNum };
-    }
 
     public static ReloadTrigger Startup(DateTimeOffset at) => new(ReloadTriggerKind.Startup, at);
 

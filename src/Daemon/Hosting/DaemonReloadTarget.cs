@@ -1,5 +1,4 @@
 using Kdumpd.Core.Loading;
-using Kdumpd.Core.Planning;
 using Kdumpd.Core.Reload;
 
 namespace Kdumpd.Daemon.Hosting;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Kdumpd.Core.Loading;
 using Kdumpd.Core.Planning;
 
 namespace Kdumpd.Daemon.Hosting;

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Kdumpd.Core.Hotplug;
 using Kdumpd.Core.Reload;
 using Kdumpd.Core.Watch;
 

@@ -1,5 +1,5 @@
+using Kdumpd.Core.Hotplug;
 using Kdumpd.Core.Reload;
-using Kdumpd.Core.Watch;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Kdumpd.Daemon.Watchers;

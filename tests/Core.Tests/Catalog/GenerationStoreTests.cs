@@ -1,5 +1,5 @@
 using Kdumpd.Core.Catalog;
-using Kdumpd.Core.Loading;
+using Kdumpd.Core.Host;
 using Microsoft.Data.Sqlite;
 
 namespace Kdumpd.Core.Tests.Catalog;

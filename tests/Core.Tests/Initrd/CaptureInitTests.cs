@@ -1,4 +1,5 @@
 using Kdumpd.Core.Capture;
+using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Initrd;
 
 namespace Kdumpd.Core.Tests.Initrd;

@@ -1,5 +1,5 @@
 using CsCheck;
-using Kdumpd.Core.Loading;
+using Kdumpd.Core.Planning;
 
 namespace Kdumpd.Core.Tests.Loading;
 

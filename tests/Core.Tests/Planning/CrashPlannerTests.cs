@@ -241,7 +241,7 @@ public class CrashPlannerTests
 
         var plan = CrashPlanner.Plan(host, new PlanOptions());
 
-        plan.CaptureCommandLine.Should().Be(Kdumpd.Core.Loading.CaptureCommandLine.Build(host.CommandLine!, new Kdumpd.Core.Loading.CaptureCommandLineOptions()));
+        plan.CaptureCommandLine.Should().Be(Core.Planning.CaptureCommandLine.Build(host.CommandLine!, new CaptureCommandLineOptions()));
         plan.CaptureCommandLine.Should().Contain("acpi_no_memhotplug").And.Contain("kdumpd.capture=1").And.NotContain("crashkernel=");
     }
 

@@ -39,13 +39,13 @@ internal sealed class CoordinatorHarness : IAsyncDisposable
     public void PostMemory(UeventAction action = UeventAction.Add, int block = 32, ulong seq = 1) =>
         Coordinator.Post(new ReloadTrigger(ReloadTriggerKind.MemoryHotplug, Time.GetUtcNow())
         {
-            Action = action,
+            Action = action.ToString().ToLowerInvariant(),
             DevPath = $"/devices/system/memory/memory{block}",
             SeqNum = seq,
         }).Should().BeTrue();
 
     public void PostCpu(UeventAction action = UeventAction.Online) =>
-        Coordinator.Post(new ReloadTrigger(ReloadTriggerKind.CpuHotplug, Time.GetUtcNow()) { Action = action, DevPath = "/devices/system/cpu/cpu2" })
+        Coordinator.Post(new ReloadTrigger(ReloadTriggerKind.CpuHotplug, Time.GetUtcNow()) { Action = action.ToString().ToLowerInvariant(), DevPath = "/devices/system/cpu/cpu2" })
             .Should().BeTrue();
 
     public void Post(ReloadTrigger trigger) => Coordinator.Post(trigger).Should().BeTrue();

@@ -21,7 +21,7 @@ public class ReloadPassLogTests
 
         for (var block = 32; block < 36; block++)
         {
-            coordinator.Post(new ReloadTrigger(ReloadTriggerKind.MemoryHotplug, time.GetUtcNow()) { Action = Core.Watch.UeventAction.Add, SeqNum = (ulong)(651 + block) });
+            coordinator.Post(new ReloadTrigger(ReloadTriggerKind.MemoryHotplug, time.GetUtcNow()) { Action = "add", SeqNum = (ulong)(651 + block) });
         }
 
         var request = coordinator.RequestReloadAsync("cli:uid=0", force: false, TestContext.Current.CancellationToken);

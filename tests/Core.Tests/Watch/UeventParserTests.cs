@@ -1,6 +1,5 @@
 using System.Text;
 using CsCheck;
-using Kdumpd.Core.Reload;
 using Kdumpd.Core.Watch;
 
 namespace Kdumpd.Core.Tests.Watch;
@@ -67,21 +66,6 @@ public class UeventParserTests
 
         change.Should().Be(new UeventMessage(UeventAction.Change, "change", "/devices/system/memory/memory0", "memory", 814));
         change.IsHotplug.Should().BeFalse();
-    }
-
-    [Fact]
-    public void Hotplug_uevents_become_memory_and_cpu_triggers_with_their_facts()
-    {
-        var at = DateTimeOffset.UnixEpoch;
-        var memory = ReloadTrigger.FromUevent(Parse(UeventFixtures.Message("memory-hotadd-6.1/memadd/001.bin")), at);
-        var thermal = ReloadTrigger.FromUevent(Parse(UeventFixtures.Message("cpu-hotadd-6.1/online-cpu/001.bin")), at);
-
-        memory.Should().NotBeNull();
-        memory!.Kind.Should().Be(ReloadTriggerKind.MemoryHotplug);
-        memory.Label.Should().Be("memory/add");
-        memory.DevPath.Should().Be("/devices/system/memory/memory32");
-        memory.SeqNum.Should().Be(683);
-        thermal.Should().BeNull();
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using Kdumpd.Core.Watch;
+using Kdumpd.Core.Hotplug;
 using Kdumpd.Daemon.Watchers;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,3 +1,4 @@
+using Kdumpd.Core.Hotplug;
 using Kdumpd.Core.Reload;
 using Kdumpd.Core.Watch;
 
@@ -5,6 +6,27 @@ namespace Kdumpd.Daemon.Tests.Watchers;
 
 public class UeventDispatcherTests
 {
+    [Fact]
+    public void Hotplug_uevents_become_memory_and_cpu_triggers_with_their_facts()
+    {
+        var at = DateTimeOffset.UnixEpoch;
+        var memory = UeventDispatcher.TriggerFor(Parse("memory-hotadd-6.1/memadd/001.bin"), at);
+        var thermal = UeventDispatcher.TriggerFor(Parse("cpu-hotadd-6.1/online-cpu/001.bin"), at);
+
+        memory.Should().NotBeNull();
+        memory!.Kind.Should().Be(ReloadTriggerKind.MemoryHotplug);
+        memory.Label.Should().Be("memory/add");
+        memory.DevPath.Should().Be("/devices/system/memory/memory32");
+        memory.SeqNum.Should().Be(683);
+        thermal.Should().BeNull();
+    }
+
+    private static UeventMessage Parse(string fixture)
+    {
+        UeventParser.TryParse(File.ReadAllBytes(Path.Combine(RepoRoot(), "tests", "data", "uevents", fixture)), out var message, out _).Should().BeTrue(fixture);
+        return message!;
+    }
+
     [Fact]
     public async Task Real_memory_hot_add_datagrams_become_one_pass_and_are_counted()
     {

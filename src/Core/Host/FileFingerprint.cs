@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Kdumpd.Core.Loading;
+namespace Kdumpd.Core.Host;
 
 /// <summary>Identity of a loaded file: size and mtime always, SHA-256 when it was computed.</summary>
 public sealed record FileFingerprint(string Path, long Size, DateTimeOffset ModifiedUtc, string? Sha256)

@@ -1,7 +1,8 @@
 using Kdumpd.Core.Reload;
+using Kdumpd.Core.Watch;
 using Serilog;
 
-namespace Kdumpd.Core.Watch;
+namespace Kdumpd.Core.Hotplug;
 
 /// <summary>What became of one datagram.</summary>
 public enum UeventDispatch
@@ -17,8 +18,9 @@ public enum UeventDispatch
 }
 
 /// <summary>
-/// Datagram in, trigger out: parses, counts and posts. Shared by the netlink listener and the
-/// benchmark so both measure the same path. Never throws on bad input.
+/// Datagram in, trigger out: parses (Core.Watch), counts and posts (Core.Reload). The one place that
+/// knows both, so Watch and Reload never know each other's types. Shared by the netlink listener and
+/// the benchmark so both measure the same path. Never throws on bad input.
 /// </summary>
 public sealed class UeventDispatcher
 {
@@ -51,12 +53,25 @@ public sealed class UeventDispatcher
         }
 
         _stats.RecordUevent(message!.Subsystem, message.ActionText);
-        if (ReloadTrigger.FromUevent(message, _time.GetUtcNow()) is not { } trigger)
+        if (TriggerFor(message, _time.GetUtcNow()) is not { } trigger)
         {
             return UeventDispatch.Ignored;
         }
 
         _coordinator.Post(trigger);
         return UeventDispatch.Posted;
+    }
+
+    /// <summary>The trigger for a memory or CPU hotplug uevent; null for any other uevent.</summary>
+    public static ReloadTrigger? TriggerFor(UeventMessage message, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!message.IsHotplug)
+        {
+            return null;
+        }
+
+        var kind = message.Subsystem == "memory" ? ReloadTriggerKind.MemoryHotplug : ReloadTriggerKind.CpuHotplug;
+        return new ReloadTrigger(kind, at) { Action = message.ActionText, DevPath = message.DevPath, SeqNum = message.SeqNum };
     }
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Kdumpd.Core.Capture;
+namespace Kdumpd.Core.Catalog;
 
 /// <summary>
 /// kdumpd.json, written beside every dump kdumpd captures: what was captured, how, from which

@@ -1,11 +1,11 @@
 using Kdumpd.Core.Host;
-using Kdumpd.Core.Loading;
+using Kdumpd.Core.Planning;
 
-namespace Kdumpd.Core.Planning;
+namespace Kdumpd.Core.Loading;
 
 /// <summary>The host as read now, the plan for it, and the capture image the plan was made with.</summary>
 /// <param name="Image">The located capture kernel/initrd; null when none was found (<paramref name="ImageProblem"/> says why).</param>
-public sealed record PlannedHost(HostSnapshot Host, CrashPlan Plan, Loading.CaptureImage? Image, string CaptureCommandLine, string? ImageProblem)
+public sealed record PlannedHost(HostSnapshot Host, CrashPlan Plan, CaptureImage? Image, string CaptureCommandLine, string? ImageProblem)
 {
     /// <summary>The small view of the plan the loader records and checks the budget against.</summary>
     public PlanSummary Summary(string? planJson) => new(
@@ -37,7 +37,7 @@ public sealed class HostPlanning(HostRoot root, LoadingOptions loading, PlanLayo
         var snapshot = HostReader.Read(Root);
         var commandLine = CaptureCommandLine.Build(snapshot.CommandLine ?? string.Empty, loading.CommandLine);
 
-        Loading.CaptureImage? image = null;
+        CaptureImage? image = null;
         string? problem = null;
         CaptureImageIdentity? kernel = null, initrd = null;
         try

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Kdumpd.Core.Capture;
+namespace Kdumpd.Core.Catalog;
 
 /// <summary>Disk blocks a file really uses (st_blocks * 512): shows what zero-page skipping saved.</summary>
 public static partial class SparseFiles

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Kdumpd.Core.Loading;
+namespace Kdumpd.Core.Planning;
 
 /// <summary>What to take out of and put into the running command line for the capture kernel.</summary>
 public sealed record CaptureCommandLineOptions
@@ -40,6 +40,9 @@ public sealed record CaptureCommandLineOptions
 /// </summary>
 public static class CaptureCommandLine
 {
+    /// <summary>COMMAND_LINE_SIZE of x86 and arm64 (2048 bytes, NUL included): a longer line is refused by kexec.</summary>
+    public const int KernelLimit = 2048;
+
     public const string CaptureMarker = "kdumpd.capture";
     public const string GenerationMarker = "kdumpd.generation";
 
@@ -101,9 +104,9 @@ public static class CaptureCommandLine
     private static void Validate(string line)
     {
         var bytes = Encoding.UTF8.GetByteCount(line) + 1;
-        if (bytes > KexecErrors.CommandLineLimit)
+        if (bytes > KernelLimit)
         {
-            throw new CaptureCommandLineException(line, $"the capture command line is {bytes} bytes with its NUL, the kernel accepts at most {KexecErrors.CommandLineLimit}; shorten the running command line or the extras");
+            throw new CaptureCommandLineException(line, $"the capture command line is {bytes} bytes with its NUL, the kernel accepts at most {KernelLimit}; shorten the running command line or the extras");
         }
 
         if (line.Contains('\0', StringComparison.Ordinal))

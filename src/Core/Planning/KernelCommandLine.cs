@@ -1,4 +1,4 @@
-namespace Kdumpd.Core.Loading;
+namespace Kdumpd.Core.Planning;
 
 /// <summary>
 /// One parameter of a kernel command line as the kernel's next_arg() splits it: whitespace separates,
