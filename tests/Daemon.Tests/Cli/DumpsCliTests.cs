@@ -44,7 +44,7 @@ public sealed class DumpsCliTests : IDisposable
 
         code.Should().Be(0);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        lines[0].Should().MatchRegex("^ID +CRASH TIME +KERNEL +FORMAT +SIZE +STATE +CRASH$");
+        lines[0].Should().MatchRegex("^ID +CRASH TIME +KERNEL +FORMAT +SIZE +STATE +EGRESS +CRASH$");
         lines[1].Should().Contain("BUG: unable to handle kernel paging request in foo").And.Contain("incomplete");
     }
 
