@@ -1,7 +1,7 @@
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Egress;
-using Kdumpd.Core.Tests.Dumps;
 using Kdumpd.Core.Tests.Catalog;
+using Kdumpd.Core.Tests.Dumps;
 
 namespace Kdumpd.Core.Tests.Egress;
 
