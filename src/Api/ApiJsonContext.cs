@@ -14,6 +14,7 @@ namespace Kdumpd.Api;
 [JsonSerializable(typeof(GenerationDocument))]
 [JsonSerializable(typeof(DumpPage))]
 [JsonSerializable(typeof(DumpDocument))]
+[JsonSerializable(typeof(CrashGroupsDocument))]
 [JsonSerializable(typeof(IReadOnlyList<EgressDocument>))]
 [JsonSerializable(typeof(ActionResultDocument))]
 [JsonSerializable(typeof(HealthDocument))]

@@ -47,6 +47,7 @@ public static class KdumpdApi
         StatusEndpoints.Map(v1);
         ControlEndpoints.Map(v1);
         DumpEndpoints.Map(v1);
+        GroupEndpoints.Map(v1);
 
         var openApi = app.MapOpenApi("/openapi/{documentName}.json");
         var docs = app.MapScalarApiReference("/docs", o => o.WithTitle("kdumpd API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));

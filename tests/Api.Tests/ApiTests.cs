@@ -23,6 +23,7 @@ public sealed class ApiTests(DaemonFixture daemon)
         { "GET", "/v1/generations/1/plan" },
         { "GET", "/v1/whoami" },
         { "GET", "/v1/dumps" },
+        { "GET", "/v1/groups" },
         { "GET", "/v1/dumps/0123456789abcdef" },
         { "GET", "/v1/dumps/0123456789abcdef/vmcore" },
         { "GET", "/v1/dumps/0123456789abcdef/dmesg" },
@@ -135,6 +136,27 @@ public sealed class ApiTests(DaemonFixture daemon)
         using var dump = JsonDocument.Parse(await client.GetStringAsync($"/v1/dumps/{owned}", ct));
         dump.RootElement.GetProperty("kernelRelease").GetString().Should().Be("6.1.0-56-amd64");
         dump.RootElement.GetProperty("panicSummary").GetString().Should().Contain("sysrq triggered crash");
+    }
+
+    [Fact]
+    public async Task Read_token_lists_crash_groups_and_the_dumps_of_one_group()
+    {
+        using var client = daemon.Client(ApiRole.Read);
+        var ct = TestContext.Current.CancellationToken;
+
+        using var groups = JsonDocument.Parse(await client.GetStringAsync("/v1/groups", ct));
+        var sysrq = groups.RootElement.GetProperty("items").EnumerateArray()
+            .Single(g => g.GetProperty("title").GetString() == "Kernel panic - not syncing: sysrq triggered crash");
+        sysrq.GetProperty("count").GetInt32().Should().Be(1);
+        sysrq.GetProperty("kernelReleases").EnumerateArray().Select(r => r.GetString()).Should().Contain("6.1.0-56-amd64");
+        var signature = sysrq.GetProperty("signature").GetString();
+
+        using var dumps = JsonDocument.Parse(await client.GetStringAsync($"/v1/dumps?signature={signature}", ct));
+        var item = dumps.RootElement.GetProperty("items").EnumerateArray().Single();
+        item.GetProperty("title").GetString().Should().Be("Kernel panic - not syncing: sysrq triggered crash");
+        item.GetProperty("signature").GetString().Should().Be(signature);
+        using var none = JsonDocument.Parse(await client.GetStringAsync("/v1/dumps?signature=0000000000000000", ct));
+        none.RootElement.GetProperty("total").GetInt32().Should().Be(0);
     }
 
     [Fact]

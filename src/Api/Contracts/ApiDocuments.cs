@@ -92,7 +92,9 @@ public sealed record DumpDocument(
     bool HasVmcore,
     bool HasDmesg,
     IReadOnlyList<string> CallTrace,
-
+    string? Title = null,
+    string? Signature = null,
+    string? TriageNote = null,
     IReadOnlyList<EgressDocument>? Egress = null);
 
 /// <summary>A dump on one egress target: pending, uploading (bytes done), verified (location), failed (reason).</summary>
@@ -109,7 +111,13 @@ public sealed record EgressDocument(
 
 public sealed record DumpPage(IReadOnlyList<DumpDocument> Items, int Total, int Offset, int Limit);
 
-public sealed record DumpQuery(DateTimeOffset? Since, string? KernelRelease, bool? Complete, int Offset, int Limit);
+public sealed record DumpQuery(DateTimeOffset? Since, string? KernelRelease, bool? Complete, int Offset, int Limit, string? Signature = null);
+
+/// <summary>One crash group: every dump whose crash has this signature.</summary>
+public sealed record CrashGroupDocument(string Signature, string Title, int Count, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, IReadOnlyList<string> KernelReleases);
+
+/// <summary>Crash groups, the most recently seen first.</summary>
+public sealed record CrashGroupsDocument(IReadOnlyList<CrashGroupDocument> Items, int Total);
 
 public enum DumpFileKind
 {

@@ -14,7 +14,7 @@ public static class DumpEndpoints
 {
     public static void Map(IEndpointRouteBuilder v1)
     {
-        v1.MapGet("/dumps", async Task<IResult> (IKdumpdService service, string? since, string? kernel, bool? complete, int? offset, int? limit, CancellationToken ct) =>
+        v1.MapGet("/dumps", async Task<IResult> (IKdumpdService service, string? since, string? kernel, bool? complete, string? signature, int? offset, int? limit, CancellationToken ct) =>
             {
                 DateTimeOffset? sinceTime = null;
                 if (since is not null)
@@ -27,11 +27,11 @@ public static class DumpEndpoints
                     sinceTime = parsed;
                 }
 
-                var query = new DumpQuery(sinceTime, kernel, complete, Math.Max(offset ?? 0, 0), Math.Clamp(limit ?? 100, 1, 1000));
+                var query = new DumpQuery(sinceTime, kernel, complete, Math.Max(offset ?? 0, 0), Math.Clamp(limit ?? 100, 1, 1000), signature);
                 return TypedResults.Ok(await service.ListDumpsAsync(query, ct));
             })
             .RequireAuthorization(ApiRoles.Read).WithTags("dumps")
-            .WithSummary("Catalogued dumps, newest first. Filters: since (ISO 8601), kernel (release), complete; paging: offset, limit.");
+            .WithSummary("Catalogued dumps, newest first. Filters: since (ISO 8601), kernel (release), complete, signature (crash group); paging: offset, limit.");
 
         v1.MapGet("/dumps/{id}", async Task<IResult> (string id, IKdumpdService service, CancellationToken ct) =>
                 !Core.Catalog.DumpId.LooksValid(id) ? BadId(id)

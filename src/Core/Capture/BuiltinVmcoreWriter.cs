@@ -1,3 +1,4 @@
+using Kdumpd.Core.Catalog;
 using Microsoft.Win32.SafeHandles;
 
 namespace Kdumpd.Core.Capture;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Dumps.Printk;
 using Kdumpd.Core.Host;
 using Kdumpd.Core.Processes;
 using Serilog;
@@ -287,16 +288,37 @@ public sealed partial class DumpCapture(IProcessRunner runner, HostRoot host, IL
 
     private async Task<string> SaveDmesg(CaptureOptions options, string? makedumpfile, string path, CancellationToken cancellationToken)
     {
-        if (makedumpfile is null)
+        string? failed = null;
+        if (makedumpfile is not null)
         {
-            return "not extracted: makedumpfile is not installed and kdumpd has no built-in printk ring buffer reader yet (the vmcore holds it: run `makedumpfile --dump-dmesg vmcore dmesg.txt`)";
+            var outcome = await RunMakedumpfile(makedumpfile, ["--dump-dmesg", options.VmcorePath, path], cancellationToken);
+            MakePrivate(path);
+            if (outcome.Succeeded && File.Exists(path))
+            {
+                return "makedumpfile --dump-dmesg";
+            }
+
+            failed = $"makedumpfile --dump-dmesg exited {outcome.ExitCode ?? -1}: {LastLine(outcome.Output)}; ";
         }
 
-        var outcome = await RunMakedumpfile(makedumpfile, ["--dump-dmesg", options.VmcorePath, path], cancellationToken);
+        // The built-in reader writes the same text makedumpfile would, from the printk buffer in the vmcore.
+        var dmesg = VmcoreDmesg.Extract(options.VmcorePath);
+        if (dmesg.Text is null)
+        {
+            return $"{failed}not extracted: {dmesg.Problem}";
+        }
+
+        try
+        {
+            DurableFiles.WriteAtomically(path, System.Text.Encoding.Latin1.GetBytes(dmesg.Text));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"{failed}read by the built-in printk reader but not written: {e.Message}";
+        }
+
         MakePrivate(path);
-        return outcome.Succeeded && File.Exists(path)
-            ? "makedumpfile --dump-dmesg"
-            : $"makedumpfile --dump-dmesg exited {outcome.ExitCode ?? -1}: {LastLine(outcome.Output)}";
+        return $"{failed}built-in printk reader ({dmesg.Layout}, {dmesg.Records} records{(dmesg.Problem is null ? string.Empty : "; " + dmesg.Problem)})";
     }
 
     private CollectorKind ChooseCollector(CollectorKind wanted, out string? makedumpfile)

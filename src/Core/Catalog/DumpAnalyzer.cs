@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text;
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Dumps;
+using Kdumpd.Core.Dumps.Printk;
 using Kdumpd.Core.Elf;
+using Kdumpd.Core.Triage;
 
 namespace Kdumpd.Core.Catalog;
 
@@ -26,7 +28,10 @@ internal sealed record DumpFacts(
     long? Generation,
     string? HeaderError,
     string? BuildId,
-    long TotalBytes);
+    long TotalBytes,
+    string? Title = null,
+    string? Signature = null,
+    string? TriageNote = null);
 
 /// <summary>Turns a located dump directory into catalogue facts: header, dmesg, markers, kdumpd.json.</summary>
 internal static class DumpAnalyzer
@@ -94,20 +99,7 @@ internal static class DumpAnalyzer
             }
         }
 
-        PanicReport? panic = null;
-        if (located.DmesgPath is { } dmesg)
-        {
-            try
-            {
-                using var file = ConfinedFile.Open(root, dmesg);
-                using var stream = file.OpenStream();
-                panic = DmesgAnalyzer.AnalyzeStream(stream);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                panic = null;
-            }
-        }
+        var (panic, note) = Triage(root, located, header);
 
         CaptureMetadata? meta = null;
         var owned = false;
@@ -155,7 +147,53 @@ internal static class DumpAnalyzer
             meta?.Generation,
             headerError,
             header?.BuildId,
-            totalBytes);
+            totalBytes,
+            panic?.Title,
+            panic?.Signature,
+            note);
+    }
+
+    /// <summary>
+    /// Titles the crash from the dump's dmesg; a dump without one has it read from the vmcore's
+    /// printk buffer (and, in a directory kdumpd owns, saved as dmesg.txt for the next reader).
+    /// Never throws: what went wrong is the note.
+    /// </summary>
+    private static (PanicReport? Report, string? Note) Triage(string root, LocatedDump located, DumpHeaderInfo? header)
+    {
+        try
+        {
+            if (located.DmesgPath is { } dmesg)
+            {
+                using var file = ConfinedFile.Open(root, dmesg);
+                using var stream = file.OpenStream();
+                var report = DmesgAnalyzer.AnalyzeStream(stream);
+                return (report, report.Uncertain);
+            }
+
+            if (located.VmcorePath is not { } vmcore || header is null)
+            {
+                return (null, located.VmcorePath is null ? "no dmesg and no vmcore" : "no dmesg, and the vmcore header is unreadable");
+            }
+
+            var extracted = VmcoreDmesg.Extract(vmcore);
+            if (extracted.Text is null)
+            {
+                return (null, $"no dmesg: {extracted.Problem}");
+            }
+
+            if (located.Layout == DumpLayout.Kdumpd && located.Owned)
+            {
+                DurableFiles.WriteAtomically(Path.Join(located.Directory, DumpLocator.KdumpdDmesg), Encoding.Latin1.GetBytes(extracted.Text));
+            }
+
+            var fromVmcore = DmesgAnalyzer.Analyze(extracted.Text);
+            var note = "dmesg read from the vmcore" + (extracted.Problem is null ? string.Empty : $" (partly: {extracted.Problem})");
+            return (fromVmcore, fromVmcore.Uncertain is null ? note : $"{note}; {fromVmcore.Uncertain}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, $"dmesg unreadable: {e.Message}");
+        }
     }
 
     private static byte[] ReadAll(ConfinedFile file)

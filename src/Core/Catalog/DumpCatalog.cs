@@ -70,6 +70,9 @@ public sealed class DumpCatalog
     /// <summary>The dump with that id, or null.</summary>
     public DumpRecord? Get(string id) => _queries.Get(id);
 
+    /// <summary>Dumps grouped by crash signature (title, count, first and last crash, kernels), the most recently seen first.</summary>
+    public IReadOnlyList<CrashGroup> Groups() => _queries.Groups();
+
     /// <summary>
     /// Deletes a dump kdumpd owns: its directory, then its row. A foreign dump is refused with
     /// <see cref="DumpCatalogError.NotOwned"/>: kdumpd never removes what it did not write.

@@ -21,6 +21,12 @@ internal sealed class DumpQueries(KdumpdDatabase database)
             args.Add(("$release", release));
         }
 
+        if (query.Signature is { } signature)
+        {
+            where.Add("signature = $signature");
+            args.Add(("$signature", signature));
+        }
+
         if (query.Complete is { } complete)
         {
             where.Add("complete = $complete");
@@ -60,6 +66,29 @@ internal sealed class DumpQueries(KdumpdDatabase database)
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {DumpRows.Columns} FROM dumps ORDER BY coalesce(crash_time, first_seen) DESC, id;";
         return DumpRows.Read(command);
+    }
+
+    /// <summary>Dumps grouped by crash signature, the most recently seen group first.</summary>
+    public IReadOnlyList<CrashGroup> Groups()
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT signature, max(title), count(*), min(coalesce(crash_time, first_seen)), max(coalesce(crash_time, first_seen)),
+                group_concat(DISTINCT kernel_release)
+            FROM dumps WHERE signature IS NOT NULL
+            GROUP BY signature ORDER BY max(coalesce(crash_time, first_seen)) DESC, signature;
+            """;
+        using var r = command.ExecuteReader();
+        var groups = new List<CrashGroup>();
+        while (r.Read())
+        {
+            DateTimeOffset T(int i) => DateTimeOffset.Parse(r.GetString(i), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
+            var releases = r.IsDBNull(5) ? [] : r.GetString(5).Split(',', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToArray();
+            groups.Add(new CrashGroup(r.GetString(0), r.GetString(1), r.GetInt32(2), T(3), T(4), releases));
+        }
+
+        return groups;
     }
 
     /// <summary>The dump with that id, or null.</summary>

@@ -29,7 +29,10 @@ public sealed record DumpRecord(
     string? BuildId,
     long? TotalBytes,
     DateTimeOffset FirstSeen,
-    DateTimeOffset LastScanned);
+    DateTimeOffset LastScanned,
+    string? Title = null,
+    string? Signature = null,
+    string? TriageNote = null);
 
 /// <summary>Filters and paging for <see cref="DumpCatalog.List"/>; newest crash first.</summary>
 public sealed record DumpQuery(
@@ -37,7 +40,11 @@ public sealed record DumpQuery(
     string? KernelRelease = null,
     bool? Complete = null,
     int Offset = 0,
-    int Limit = 100);
+    int Limit = 100,
+    string? Signature = null);
+
+/// <summary>All dumps of one crash signature: the group's title, size, first and last crash, and the kernels it was seen on.</summary>
+public sealed record CrashGroup(string Signature, string Title, int Count, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, IReadOnlyList<string> KernelReleases);
 
 /// <summary>A page of dumps and the total matching the filters.</summary>
 public sealed record DumpPage(IReadOnlyList<DumpRecord> Items, int Total);

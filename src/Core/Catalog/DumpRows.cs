@@ -10,7 +10,8 @@ internal static class DumpRows
     public const string Columns = """
         id, directory, layout, owned, vmcore_path, dmesg_path, format, compression, file_size, file_mtime,
         sha256, sha256_at, kernel_release, crash_time, hostname, cpu_count, dump_level, panic_summary, call_trace,
-        complete, incomplete_reason, generation, covers_plan, header_error, build_id, total_bytes, first_seen, last_scanned
+        complete, incomplete_reason, generation, covers_plan, header_error, build_id, total_bytes, first_seen, last_scanned,
+        title, signature, triage_note
         """;
 
     public static List<DumpRecord> Read(SqliteCommand command)
@@ -26,7 +27,7 @@ internal static class DumpRows
             list.Add(new DumpRecord(
                 r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3) != 0, S(4), S(5), S(6), S(7), L(8), T(9),
                 S(10), T(11), S(12), T(13), S(14), (int?)L(15), (int?)L(16), S(17), trace,
-                r.GetInt64(19) != 0, S(20), L(21), L(22) is { } cp ? cp != 0 : null, S(23), S(24), L(25), T(26)!.Value, T(27)!.Value));
+                r.GetInt64(19) != 0, S(20), L(21), L(22) is { } cp ? cp != 0 : null, S(23), S(24), L(25), T(26)!.Value, T(27)!.Value, S(28), S(29), S(30)));
         }
 
         return list;

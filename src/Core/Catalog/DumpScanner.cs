@@ -92,10 +92,10 @@ internal sealed class DumpScanner(KdumpdDatabase database, string dumpDirectory,
         command.CommandText = """
             INSERT INTO dumps (id, directory, layout, owned, vmcore_path, dmesg_path, format, compression, file_size, file_mtime,
                 kernel_release, crash_time, hostname, cpu_count, dump_level, panic_summary, call_trace, complete, incomplete_reason,
-                generation, header_error, build_id, total_bytes, scan_key, first_seen, last_scanned)
+                generation, header_error, build_id, total_bytes, scan_key, first_seen, last_scanned, title, signature, triage_note)
             VALUES ($id, $directory, $layout, $owned, $vmcore, $dmesg, $format, $compression, $size, $mtime,
                 $release, $crash, $host, $cpus, $level, $panic, $trace, $complete, $reason,
-                $generation, $error, $build, $total, $key, $now, $now)
+                $generation, $error, $build, $total, $key, $now, $now, $title, $signature, $note)
             ON CONFLICT(id) DO UPDATE SET
                 sha256 = CASE WHEN dumps.vmcore_path IS excluded.vmcore_path AND dumps.file_size IS excluded.file_size AND dumps.file_mtime IS excluded.file_mtime THEN dumps.sha256 ELSE NULL END,
                 sha256_at = CASE WHEN dumps.vmcore_path IS excluded.vmcore_path AND dumps.file_size IS excluded.file_size AND dumps.file_mtime IS excluded.file_mtime THEN dumps.sha256_at ELSE NULL END,
@@ -106,7 +106,8 @@ internal sealed class DumpScanner(KdumpdDatabase database, string dumpDirectory,
                 hostname = excluded.hostname, cpu_count = excluded.cpu_count, dump_level = excluded.dump_level,
                 panic_summary = excluded.panic_summary, call_trace = excluded.call_trace, complete = excluded.complete,
                 incomplete_reason = excluded.incomplete_reason, generation = excluded.generation, header_error = excluded.header_error,
-                build_id = excluded.build_id, total_bytes = excluded.total_bytes, scan_key = excluded.scan_key, last_scanned = excluded.last_scanned;
+                build_id = excluded.build_id, total_bytes = excluded.total_bytes, scan_key = excluded.scan_key, last_scanned = excluded.last_scanned,
+                title = excluded.title, signature = excluded.signature, triage_note = excluded.triage_note;
             """;
         var l = f.Located;
         (string, object?)[] values =
@@ -119,6 +120,7 @@ internal sealed class DumpScanner(KdumpdDatabase database, string dumpDirectory,
             ("$trace", f.CallTrace.Count == 0 ? null : JsonSerializer.Serialize(f.CallTrace, CatalogJsonContext.Default.IReadOnlyListString)),
             ("$complete", f.Complete ? 1 : 0), ("$reason", f.IncompleteReason), ("$generation", f.Generation),
             ("$error", f.HeaderError), ("$build", f.BuildId), ("$total", f.TotalBytes), ("$key", f.ScanKey), ("$now", now),
+            ("$title", f.Title), ("$signature", f.Signature), ("$note", f.TriageNote),
         ];
         foreach (var (name, value) in values)
         {

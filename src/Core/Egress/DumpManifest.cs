@@ -60,7 +60,7 @@ public sealed record DumpManifest(string DumpId, string Folder, IReadOnlyList<Eg
 
         var host = dump.Hostname is { Length: > 0 } h ? h : fallbackHost;
         var index = new DumpIndexDocument(DumpIndexDocument.CurrentSchema, dump.Id, host, dump.KernelRelease, dump.CrashTime,
-            Title: null, Signature: null, dump.PanicSummary, dump.BuildId, dump.Format,
+            dump.Title, dump.Signature, dump.PanicSummary, dump.BuildId, dump.Format,
             [.. files.Select(f => new DumpIndexFile(f.Name, f.Size, f.Sha256))]);
         files.Add(Staged(staging, IndexName, JsonSerializer.SerializeToUtf8Bytes(index, EgressJsonContext.Default.DumpIndexDocument)));
         return new DumpManifest(dump.Id, FolderOf(dump, fallbackHost), files);

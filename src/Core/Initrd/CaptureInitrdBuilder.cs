@@ -42,8 +42,8 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
     public const string ModulesDirectory = "lib/modules";
     public const string InitrdSuffix = ".cpio.gz";
 
-    private static readonly string[] MakedumpfilePaths = ["/usr/sbin/makedumpfile", "/sbin/makedumpfile", "/usr/bin/makedumpfile"];
-    private static readonly string[] LvmPaths = ["/usr/sbin/lvm", "/sbin/lvm"];
+    private static readonly string[] _makedumpfilePaths = ["/usr/sbin/makedumpfile", "/sbin/makedumpfile", "/usr/bin/makedumpfile"];
+    private static readonly string[] _lvmPaths = ["/usr/sbin/lvm", "/sbin/lvm"];
 
     /// <summary>Builds (or reuses) the capture initrd for the capture kernel <paramref name="kernelRelease"/>.</summary>
     public CaptureInitrd Build(CaptureInitrdSettings request, string kernelRelease)
@@ -100,7 +100,7 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
             findings.Add($"kdumpd needs {lib}, which is not in the host's library directories");
         }
 
-        var makedumpfile = request.Collector == "builtin" ? null : MakedumpfilePaths.FirstOrDefault(host.FileExists);
+        var makedumpfile = request.Collector == "builtin" ? null : _makedumpfilePaths.FirstOrDefault(host.FileExists);
         if (makedumpfile is not null)
         {
             AddFile(entries, "usr/sbin/makedumpfile", File.ReadAllBytes(host.Resolve(makedumpfile)), 0x1ED);
@@ -118,7 +118,7 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
         string? lvm = null;
         if (target.Stack == DumpTargetKind.Lvm)
         {
-            var hostLvm = LvmPaths.FirstOrDefault(host.FileExists)
+            var hostLvm = _lvmPaths.FirstOrDefault(host.FileExists)
                 ?? throw new CaptureInitrdException($"{request.DumpDirectory} is on an LVM logical volume but the host has no lvm binary (install lvm2) to activate it in the capture initrd");
             lvm = "usr/sbin/lvm";
             AddFile(entries, lvm, File.ReadAllBytes(host.Resolve(hostLvm)), 0x1ED);

@@ -13,15 +13,15 @@ public sealed record CompetingTool(string Name, string Evidence, bool Enabled);
 /// </summary>
 public sealed class CompetingKdumpTools(HostRoot host)
 {
-    private static readonly (string Tool, string Unit)[] Services =
+    private static readonly (string Tool, string Unit)[] _services =
     [
         ("kdump-tools", "kdump-tools.service"),
         ("kdump-utils", "kdump.service"),
     ];
 
-    private static readonly string[] UnitDirectories = ["/lib/systemd/system", "/usr/lib/systemd/system", "/etc/systemd/system"];
+    private static readonly string[] _unitDirectories = ["/lib/systemd/system", "/usr/lib/systemd/system", "/etc/systemd/system"];
 
-    private static readonly string[] WantsDirectories =
+    private static readonly string[] _wantsDirectories =
     [
         "/etc/systemd/system/multi-user.target.wants", "/etc/systemd/system/basic.target.wants",
         "/etc/systemd/system/sysinit.target.wants", "/etc/systemd/system/default.target.wants",
@@ -30,15 +30,15 @@ public sealed class CompetingKdumpTools(HostRoot host)
     public IReadOnlyList<CompetingTool> Find()
     {
         var found = new List<CompetingTool>();
-        foreach (var (tool, unit) in Services)
+        foreach (var (tool, unit) in _services)
         {
-            var installed = UnitDirectories.Select(d => $"{d}/{unit}").FirstOrDefault(host.FileExists);
+            var installed = _unitDirectories.Select(d => $"{d}/{unit}").FirstOrDefault(host.FileExists);
             if (installed is null)
             {
                 continue;
             }
 
-            var wants = WantsDirectories.Select(d => $"{d}/{unit}").FirstOrDefault(p => new FileInfo(host.Resolve(p)).LinkTarget is not null || host.FileExists(p));
+            var wants = _wantsDirectories.Select(d => $"{d}/{unit}").FirstOrDefault(p => new FileInfo(host.Resolve(p)).LinkTarget is not null || host.FileExists(p));
             found.Add(new CompetingTool(tool, wants is null ? $"{installed} (installed, not enabled)" : $"{unit} is enabled ({wants})", wants is not null));
         }
 

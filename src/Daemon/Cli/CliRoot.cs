@@ -24,6 +24,7 @@ public static class CliRoot
         DumpsCommand.Create(),
         CaptureCommand.Create(),
         TokenCommand.Create(),
+        TriageCommand.Create(),
     };
 
     /// <summary><c>run</c> is the default verb: <c>kdumpd</c> and <c>kdumpd --config F</c> start the daemon.</summary>

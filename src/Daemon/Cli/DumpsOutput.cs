@@ -11,7 +11,8 @@ namespace Kdumpd.Daemon.Cli;
 /// <summary>Text and JSON renderings of catalogue rows for the `dumps` verbs.</summary>
 public static class DumpsOutput
 {
-    private static readonly string[] _headings = ["ID", "CRASH TIME", "KERNEL", "FORMAT", "SIZE", "STATE", "EGRESS", "PANIC"];
+    private static readonly string[] _groupHeadings = ["SIGNATURE", "COUNT", "FIRST SEEN", "LAST SEEN", "KERNELS", "TITLE"];
+    private static readonly string[] _headings = ["ID", "CRASH TIME", "KERNEL", "FORMAT", "SIZE", "STATE", "EGRESS", "CRASH"];
 
     /// <summary>snake_case, indented, enums as snake_case strings; source-generated (NativeAOT).</summary>
     public static DumpsJsonContext Json => DumpsJsonContext.Default;
@@ -29,9 +30,33 @@ public static class DumpsOutput
             d.FileSize is { } s ? ByteSize.Format(s, compact: true) : "-",
             State(d),
             Egress(egress?.GetValueOrDefault(d.Id)),
-            Truncate(d.PanicSummary ?? "-", 60),
+            Truncate(d.Title ?? d.PanicSummary ?? "-", 70),
         }));
         var widths = Enumerable.Range(0, _headings.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
+        var text = new StringBuilder();
+        foreach (var row in rows)
+        {
+            text.AppendLine(string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Crash groups: the same columns as GET /v1/groups.</summary>
+    public static string GroupTable(IReadOnlyList<CrashGroup> groups)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        var rows = new List<string[]> { _groupHeadings };
+        rows.AddRange(groups.Select(g => new[]
+        {
+            g.Signature,
+            g.Count.ToString(CultureInfo.InvariantCulture),
+            g.FirstSeen.UtcDateTime.ToString("yyyy-MM-dd HH:mm'Z'", CultureInfo.InvariantCulture),
+            g.LastSeen.UtcDateTime.ToString("yyyy-MM-dd HH:mm'Z'", CultureInfo.InvariantCulture),
+            g.KernelReleases.Count == 0 ? "-" : string.Join(",", g.KernelReleases),
+            g.Title,
+        }));
+        var widths = Enumerable.Range(0, 6).Select(i => rows.Max(r => r[i].Length)).ToArray();
         var text = new StringBuilder();
         foreach (var row in rows)
         {
@@ -77,6 +102,9 @@ public static class DumpsOutput
             Line("Header error:", d.HeaderError);
         }
 
+        Line("Crash:", d.Title);
+        Line("Signature:", d.Signature);
+        Line("Triage:", d.TriageNote);
         Line("Panic:", d.PanicSummary);
         foreach (var frame in d.CallTrace)
         {
@@ -101,4 +129,5 @@ public sealed record DumpsRescanSummary(int Found, int Added, int Updated, int U
 [JsonSerializable(typeof(DumpRecord))]
 [JsonSerializable(typeof(IReadOnlyList<DumpRecord>))]
 [JsonSerializable(typeof(DumpsRescanSummary))]
+[JsonSerializable(typeof(IReadOnlyList<CrashGroup>))]
 public sealed partial class DumpsJsonContext : JsonSerializerContext;

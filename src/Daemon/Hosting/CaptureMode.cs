@@ -21,8 +21,8 @@ public static class CaptureMode
     public const string AttemptMarker = "/run/kdumpd/capture-attempted";
 
     /// <summary>How often the start timeout is pushed out, and by how much.</summary>
-    private static readonly TimeSpan ExtendEvery = TimeSpan.FromSeconds(20);
-    private static readonly TimeSpan ExtendBy = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan _extendEvery = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan _extendBy = TimeSpan.FromSeconds(60);
 
     public static bool Detect(HostRoot host) => CaptureEnvironment.IsCaptureKernel(host);
 
@@ -81,13 +81,13 @@ public static class CaptureMode
             return;
         }
 
-        var extend = new ServiceState(string.Create(CultureInfo.InvariantCulture, $"EXTEND_TIMEOUT_USEC={(long)ExtendBy.TotalMicroseconds}"));
+        var extend = new ServiceState(string.Create(CultureInfo.InvariantCulture, $"EXTEND_TIMEOUT_USEC={(long)_extendBy.TotalMicroseconds}"));
         try
         {
             while (true)
             {
                 notifier.Notify(extend);
-                await Task.Delay(ExtendEvery, cancellationToken);
+                await Task.Delay(_extendEvery, cancellationToken);
             }
         }
         catch (OperationCanceledException)

@@ -84,6 +84,7 @@ public static class DaemonHost
         });
         builder.Services.AddSingleton(sp => new DumpCatalog(sp.GetRequiredService<KdumpdDatabase>(), options.DumpDir, logger, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<DiskSpace>();
+        builder.Services.AddCrashGroups();
         builder.Services.AddSingleton(sp => new OperatorReloadGate(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.Reload.OperatorIntervalSeconds)));
         builder.Services.AddSingleton<KdumpdService>();
         builder.Services.AddSingleton<IKdumpdService>(sp => sp.GetRequiredService<KdumpdService>());

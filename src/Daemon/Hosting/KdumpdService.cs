@@ -121,7 +121,7 @@ public sealed class KdumpdService(
 
     public Task<DumpPage> ListDumpsAsync(Api.Contracts.DumpQuery query, CancellationToken cancellationToken)
     {
-        var page = catalog.List(new CoreDumpQuery(query.Since, query.KernelRelease, query.Complete, query.Offset, query.Limit));
+        var page = catalog.List(new CoreDumpQuery(query.Since, query.KernelRelease, query.Complete, query.Offset, query.Limit, query.Signature));
         var states = egress.Targets.Count == 0 ? null : egress.Store.All();
         return Task.FromResult(new DumpPage([.. page.Items.Select(d => Map(d, states?.GetValueOrDefault(d.Id)))], page.Total, query.Offset, query.Limit));
     }
@@ -345,5 +345,8 @@ public sealed class KdumpdService(
         d.HeaderError,
         d.VmcorePath is not null,
         d.DmesgPath is not null,
-        d.CallTrace);
+        d.CallTrace,
+        d.Title,
+        d.Signature,
+        d.TriageNote);
 }

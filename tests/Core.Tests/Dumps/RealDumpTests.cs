@@ -1,4 +1,5 @@
 using Kdumpd.Core.Dumps;
+using Kdumpd.Core.Triage;
 
 namespace Kdumpd.Core.Tests.Dumps;
 

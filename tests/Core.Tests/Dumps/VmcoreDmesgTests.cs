@@ -28,6 +28,26 @@ public sealed class VmcoreDmesgTests
     }
 
     [Fact]
+    public void Dmesg_from_an_elf_vmcore_equals_makedumpfile_dump_dmesg()
+    {
+        var path = Path.Join(Path.GetTempPath(), $"kdumpd-elf-{Guid.NewGuid():N}.vmcore");
+        try
+        {
+            ElfFromKdump.Build(DumpFixtures.File("qemu-6.1-variants", "vmcore-elf-prefix.bin"), DumpFixtures.File("qemu-6.1-variants", "dump-lzo.kdump"), path);
+            var expected = File.ReadAllText(DumpFixtures.File("qemu-6.1-variants", "dmesg.txt"), Encoding.Latin1);
+
+            var result = VmcoreDmesg.Extract(path);
+
+            result.Problem.Should().BeNull();
+            result.Text.Should().Be(expected);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Dmesg_touches_only_the_pages_of_the_printk_ring()
     {
         var result = VmcoreDmesg.Extract(DumpFixtures.File("qemu-6.1-sysrq", "dump.kdump"));

@@ -1,5 +1,6 @@
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Egress;
+using Kdumpd.Core.Tests.Catalog;
 using Kdumpd.Core.Tests.Dumps;
 
 namespace Kdumpd.Core.Tests.Egress;
@@ -22,7 +23,7 @@ internal sealed class EgressRig : IAsyncDisposable
         {
             var older = Directory.CreateDirectory(Path.Join(DumpDirectory, $"202611{24 - i:D2}T100000Z-{Host}")).FullName;
             File.WriteAllBytes(Path.Join(older, "vmcore"), SyntheticDumps.ElfHeader([(0x100000, 0)], vmcoreinfo: SyntheticDumps.VmcoreInfoText(crashTime: SyntheticDumps.CrashTime - (86_400 * i))));
-            File.WriteAllText(Path.Join(older, "kdumpd.json"), $$"""{"format_version":1,"hostname":"{{Host}}","complete":true}""");
+            DumpTrees.Marker(older, $$"""{"format_version":1,"hostname":"{{Host}}","complete":true}""");
         }
 
         DumpFolder = Directory.CreateDirectory(Path.Join(DumpDirectory, $"20261124T100000Z-{Host}")).FullName;
@@ -41,7 +42,7 @@ internal sealed class EgressRig : IAsyncDisposable
         }
 
         File.WriteAllText(Path.Join(DumpFolder, "dmesg.txt"), "[   21.793926] Kernel panic - not syncing: sysrq triggered crash\n");
-        File.WriteAllText(Path.Join(DumpFolder, "kdumpd.json"), $$"""{"format_version":1,"hostname":"{{Host}}","started_at":"2026-11-24T10:00:00Z","complete":true}""");
+        DumpTrees.Marker(DumpFolder, $$"""{"format_version":1,"hostname":"{{Host}}","started_at":"2026-11-24T10:00:00Z","complete":true}""");
         Database = new KdumpdDatabase(Path.Join(Root, "kdumpd.db"));
         Database.Migrate();
         Catalog = new DumpCatalog(Database, DumpDirectory);

@@ -44,8 +44,8 @@ public sealed class DumpsCliTests : IDisposable
 
         code.Should().Be(0);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        lines[0].Should().MatchRegex("^ID +CRASH TIME +KERNEL +FORMAT +SIZE +STATE +PANIC$");
-        lines[1].Should().Contain("BUG: unable to handle page fault").And.Contain("incomplete");
+        lines[0].Should().MatchRegex("^ID +CRASH TIME +KERNEL +FORMAT +SIZE +STATE +EGRESS +CRASH$");
+        lines[1].Should().Contain("BUG: unable to handle kernel paging request in foo").And.Contain("incomplete");
     }
 
     [Fact]
@@ -64,6 +64,22 @@ public sealed class DumpsCliTests : IDisposable
         var (showCode, show, _) = Run("dumps", "show", id[..6], "--dump-dir", Dumps, "--database", Db);
         showCode.Should().Be(0);
         show.Should().Contain($"ID:               {id}").And.Contain("foo+0x1/0x2").And.Contain("foreign");
+    }
+
+    [Fact]
+    public void Dumps_list_group_prints_one_line_per_crash_signature()
+    {
+        FedoraDump();
+        var second = Directory.CreateDirectory(Path.Join(Dumps, "127.0.0.1-2026-11-25-07:57:28")).FullName;
+        File.WriteAllText(Path.Join(second, "vmcore-dmesg.txt"), "[  9.0] BUG: unable to handle page fault for address: ffee\n[  9.1] Call Trace:\n[  9.2]  foo+0x7/0x9\n");
+
+        var (code, output, _) = Run("dumps", "list", "--group", "--dump-dir", Dumps, "--database", Db);
+
+        code.Should().Be(0);
+        var lines = output.TrimEnd().Split('\n');
+        lines[0].Should().MatchRegex("^SIGNATURE +COUNT +FIRST SEEN +LAST SEEN +KERNELS +TITLE$");
+        lines.Should().HaveCount(2);
+        lines[1].Should().MatchRegex(@"^[0-9a-f]{16} +2 +2026-11-24 .* BUG: unable to handle kernel paging request in foo$");
     }
 
     [Fact]

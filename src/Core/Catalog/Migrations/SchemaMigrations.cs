@@ -7,6 +7,7 @@ public static class SchemaMigrations
     [
         M0001Generations.Migration,
         M0002Dumps.Migration,
+        M0003CrashTitles.Migration,
         M0004Egress.Migration,
     ];
 }

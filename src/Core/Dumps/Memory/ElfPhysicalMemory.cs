@@ -24,7 +24,7 @@ public sealed class ElfPhysicalMemory : IPhysicalMemory
         var start = pfn * (ulong)PageSize;
         var end = start + (ulong)PageSize;
         page = page[..PageSize];
-        var covered = 0UL;
+        var covered = start; // loads are sorted; /proc/vmcore's kernel-text PT_LOAD overlaps a RAM one
         page.Clear();
         foreach (var load in _loads)
         {
@@ -35,7 +35,11 @@ public sealed class ElfPhysicalMemory : IPhysicalMemory
                 continue;
             }
 
-            covered += to - from;
+            if (from <= covered)
+            {
+                covered = Math.Max(covered, to);
+            }
+
             var inLoad = from - load.PhysicalAddress;
             if (inLoad >= load.FileSize)
             {
@@ -53,6 +57,6 @@ public sealed class ElfPhysicalMemory : IPhysicalMemory
             _source.ReadExactly((long)fileOffset, target, $"PT_LOAD data for physical 0x{from:x}");
         }
 
-        return covered == (ulong)PageSize;
+        return covered >= end;
     }
 }

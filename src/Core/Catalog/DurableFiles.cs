@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Kdumpd.Core.Capture;
+namespace Kdumpd.Core.Catalog;
 
 /// <summary>
 /// fsync for directories (a rename is durable only once its directory is synced) and the
