@@ -48,11 +48,11 @@ if expect plan-json 0 "$bin" plan --host-root "$host" --format json; then
 fi
 # status before anything was loaded: not operational (3), with the reason, no crash
 expect status-unarmed "0 3" "$bin" status --host-root "$host" --database "$db"
-expect load-dry-run 0 "$bin" load --loader dry-run --host-root "$host" --database "$db"
+expect load-dry-run 0 env KDUMPD__Capture__Initrd=distribution "$bin" load --loader dry-run --host-root "$host" --database "$db"
 if expect status-json "0 3" "$bin" status --host-root "$host" --database "$db" --format json; then
     python3 -m json.tool "$work/status-json.out" >/dev/null 2>&1 && pass status-json-parses || fail status-json-parses "not JSON"
 fi
-expect unload-dry-run 0 "$bin" unload --loader dry-run --host-root "$host" --database "$db"
+expect unload-dry-run 0 env KDUMPD__Capture__Initrd=distribution "$bin" unload --loader dry-run --host-root "$host" --database "$db"
 
 # A foreign (kdump-tools layout) dump and one saved by kdumpd capture, both catalogued.
 crash=$work/crash

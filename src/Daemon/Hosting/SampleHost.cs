@@ -25,6 +25,9 @@ public static class SampleHost
         overrides["DumpDir"] ??= Path.Join(StateDirectory, "crash");
         overrides["Database"] ??= Path.Join(StateDirectory, "kdumpd.db");
         overrides["Loader:Mode"] = "dry-run";
+        // The sample tree was captured on another machine: kdumpd's own capture initrd is built from the
+        // host it runs on (its modules, its dump target), so the sample "loads" its stand-in initrd instead.
+        overrides["Capture:Initrd"] = overrides.GetValueOrDefault("Capture:Initrd") ?? "distribution";
         overrides["Reload:WatchUevents"] = "false";
         Directory.CreateDirectory(overrides["DumpDir"]!);
     }
