@@ -181,6 +181,9 @@ public static class DaemonHost
                 FailureAction = Enum.TryParse<FailureAction>(capture.FailureAction, ignoreCase: true, out var failure) ? failure : FailureAction.Reboot,
                 WatchdogSeconds = capture.WatchdogSeconds,
                 DeviceWaitSeconds = capture.DeviceWaitSeconds,
+
+                // The capture kernel has no hostname of its own ("localhost"): the dump folder names this host.
+                Hostname = Environment.MachineName,
             },
         };
     }
