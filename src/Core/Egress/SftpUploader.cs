@@ -7,15 +7,21 @@ namespace Kdumpd.Core.Egress;
 /// <summary>
 /// Ships files to an SSH host over SFTP with SSH.NET: the host key must be the pinned one, the
 /// file is written as &lt;name&gt;.part from the offset the host already holds (journaled after
-/// each chunk it acknowledged), read back and hashed, and only then renamed into place, so a
-/// complete name on the host always means a verified copy.
+/// each chunk it acknowledged), hashed by the host itself (<see cref="RemoteDigest"/>, or read
+/// back where the host refuses exec), and only then renamed into place, so a complete name on the
+/// host always means a verified copy.
 /// </summary>
 public sealed class SftpUploader : IEgressUploader
 {
     public const string PartSuffix = ".part";
 
+    /// <summary>Payload of one SSH_FXP_WRITE; SSH.NET caps it at the channel's packet size and keeps many in flight.</summary>
+    private const int WriteBytes = 64 << 10;
+
     private readonly SftpTarget _target;
     private SftpClient? _client;
+    private SshClient? _shell;
+    private bool _execRefused;
 
     public SftpUploader(SftpTarget target)
     {
@@ -125,12 +131,9 @@ public sealed class SftpUploader : IEgressUploader
 
     private async Task VerifyAsync(SftpClient client, string remote, EgressFile file, EgressFileJournal journal, CancellationToken cancellationToken)
     {
-        (string, long) copy;
-        await using (var stream = await client.OpenAsync(remote, FileMode.Open, FileAccess.Read, cancellationToken))
-        {
-            copy = await ReadBack.HashAsync(stream, cancellationToken);
-        }
-
+        // The host hashes its own copy where it lets us run sha256sum; a read-back costs the file
+        // again over the network, so it is the fallback.
+        var copy = await HostDigestAsync(client, remote, cancellationToken) ?? await ReadBackAsync(client, remote, cancellationToken);
         try
         {
             ReadBack.Check(_target.Name, Where(remote), file, copy);
@@ -145,6 +148,37 @@ public sealed class SftpUploader : IEgressUploader
         journal.MarkVerified();
     }
 
+    private async Task<(string, long)?> HostDigestAsync(SftpClient client, string remote, CancellationToken cancellationToken)
+    {
+        if (_execRefused)
+        {
+            return null;
+        }
+
+        if (_shell is not { IsConnected: true })
+        {
+            _shell?.Dispose();
+            _shell = null;
+            var shell = new SshClient(Connection());
+            await ConnectAsync(shell, cancellationToken);
+            _shell = shell;
+        }
+
+        if (await RemoteDigest.Sha256Async(_shell, remote, cancellationToken) is { } sha)
+        {
+            return (sha, client.GetAttributes(remote).Size);
+        }
+
+        _execRefused = true;
+        return null;
+    }
+
+    private static async Task<(string, long)> ReadBackAsync(SftpClient client, string remote, CancellationToken cancellationToken)
+    {
+        await using var stream = await client.OpenAsync(remote, FileMode.Open, FileAccess.Read, cancellationToken);
+        return await ReadBack.HashAsync(stream, cancellationToken);
+    }
+
     private async Task<SftpClient> ConnectAsync(CancellationToken cancellationToken)
     {
         if (_client is { IsConnected: true })
@@ -153,13 +187,24 @@ public sealed class SftpUploader : IEgressUploader
         }
 
         Disconnect();
-        string? presented = null;
-        var client = new SftpClient(new ConnectionInfo(_target.Host, _target.Port, _target.User, new PrivateKeyAuthenticationMethod(_target.User, LoadKey()))
+        var client = new SftpClient(Connection());
+        client.OperationTimeout = TimeSpan.FromMinutes(2);
+        client.BufferSize = WriteBytes;
+        await ConnectAsync(client, cancellationToken);
+        _client = client;
+        return client;
+    }
+
+    private ConnectionInfo Connection() =>
+        new(_target.Host, _target.Port, _target.User, new PrivateKeyAuthenticationMethod(_target.User, LoadKey()))
         {
             Timeout = TimeSpan.FromSeconds(30),
-        });
-        client.OperationTimeout = TimeSpan.FromMinutes(2);
-        client.BufferSize = 64 << 10;
+        };
+
+    /// <summary>Connects a session that trusts only the pinned host key; disposes the client on failure.</summary>
+    private async Task ConnectAsync(BaseClient client, CancellationToken cancellationToken)
+    {
+        string? presented = null;
         client.HostKeyReceived += (_, e) =>
         {
             presented = "SHA256:" + e.FingerPrintSHA256;
@@ -186,9 +231,6 @@ public sealed class SftpUploader : IEgressUploader
             client.Dispose();
             throw;
         }
-
-        _client = client;
-        return client;
     }
 
     /// <summary>The pinned key as ssh-keygen -l prints it; a bare base64 fingerprint gets its prefix.</summary>
@@ -232,5 +274,7 @@ public sealed class SftpUploader : IEgressUploader
     {
         _client?.Dispose();
         _client = null;
+        _shell?.Dispose();
+        _shell = null;
     }
 }
