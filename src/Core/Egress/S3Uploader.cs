@@ -71,18 +71,34 @@ public sealed class S3Uploader : IEgressUploader
             using var handle = OpenLocal(file);
             // The whole file is hashed once more while its parts go out: it links the parts'
             // digests (what the server proves) to the SHA-256 kdumpd catalogued.
-            var whole = Task.Run(() => PartDigest.OfAsync(handle, 0, 0, file.Size, cancellationToken), cancellationToken);
-            var (etag, checksum, parts) = file.Size <= _target.Limits.PartSizeBytes
-                ? await PutWholeAsync(handle, key, file, transfer, cancellationToken)
-                : await PutMultipartAsync(handle, key, file, journal, transfer, cancellationToken);
-            await VerifyAsync(key, file, journal, await whole, etag, checksum, parts, cancellationToken);
+            using var hashing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var whole = Task.Run(() => PartDigest.OfAsync(handle, 0, 0, file.Size, hashing.Token), hashing.Token);
+            try
+            {
+                var (etag, checksum, parts) = file.Size <= _target.Limits.PartSizeBytes
+                    ? await PutWholeAsync(handle, key, file, transfer, cancellationToken)
+                    : await PutMultipartAsync(handle, key, file, journal, transfer, cancellationToken);
+                await VerifyAsync(key, file, journal, await whole, etag, checksum, parts, cancellationToken);
+            }
+            finally
+            {
+                // Never leave the hash reading a handle about to be closed.
+                await hashing.CancelAsync();
+                await whole.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
         }
         catch (AmazonS3Exception e) when (Classify(e) is { } failure)
         {
             var what = failure == EgressFailure.Authentication
                 ? $"the server refused the credentials of access key id {_target.Credentials.AccessKeyId} ({(int)e.StatusCode} {e.ErrorCode}): check the target's credentials file or environment"
+                : IsFull(e) ? $"the server is out of space or over quota ({(int)e.StatusCode} {e.ErrorCode}: {e.Message}); nothing local was deleted"
                 : $"{(int)e.StatusCode} {e.ErrorCode}: {e.Message}";
             throw new EgressException(_target.Name, failure, $"s3://{_target.Bucket}/{key}: {what}", e);
+        }
+        catch (HttpRequestException e)
+        {
+            // The server went away (stopped, crashed, unreachable): retried, and the reason says where.
+            throw new EgressException(_target.Name, EgressFailure.Transient, $"s3://{_target.Bucket}/{key} at {_target.Endpoint?.ToString() ?? _target.Region}: {e.Message}", e);
         }
     }
 
@@ -187,7 +203,7 @@ public sealed class S3Uploader : IEgressUploader
                 BucketName = _target.Bucket,
                 Key = key,
                 UploadId = uploadId,
-                PartETags = [.. journal.Parts().OrderBy(p => p.Number).Select(p => new PartETag(p.Number, p.ETag) { ChecksumSHA256 = Convert.ToBase64String(digests[p.Number - 1].Sha256) })],
+                PartETags = [.. journal.Parts().Where(p => p.Number <= count).OrderBy(p => p.Number).Select(p => new PartETag(p.Number, p.ETag) { ChecksumSHA256 = Convert.ToBase64String(digests[p.Number - 1].Sha256) })],
             }, cancellationToken);
             return (completed.ETag, completed.ChecksumSHA256, digests);
         }
@@ -282,9 +298,14 @@ public sealed class S3Uploader : IEgressUploader
     {
         "NoSuchUpload" => null,
         "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" => EgressFailure.Authentication,
-        "EntityTooLarge" or "QuotaExceeded" or "XMinioStorageFull" or "NoSuchBucket" or "AccessDenied" => EgressFailure.Refused,
+        "EntityTooLarge" or "NoSuchBucket" or "AccessDenied" => EgressFailure.Refused,
+        _ when IsFull(e) => EgressFailure.Refused,
         _ when e.StatusCode == HttpStatusCode.Forbidden => EgressFailure.Authentication,
         _ when TransientErrors.IsTransientStatus(e.StatusCode) || e.StatusCode == 0 => EgressFailure.Transient,
         _ => EgressFailure.Refused,
     };
+
+    /// <summary>A full or over-quota target: 507 (Ceph RGW, SeaweedFS), MinIO's and RGW's codes.</summary>
+    private static bool IsFull(AmazonS3Exception e) =>
+        e.StatusCode == HttpStatusCode.InsufficientStorage || e.ErrorCode is "QuotaExceeded" or "XMinioStorageFull" or "InsufficientStorage" or "XMinioAdminBucketQuotaExceeded";
 }
