@@ -15,6 +15,18 @@ results=$root/artifacts/test-results
 rm -rf "$results"; mkdir -p "$results"
 passed=0; failed=0; skipped=0
 
+# count_results LOG PREFIX WHAT: adds the "PREFIX PASS"/"PREFIX FAIL" lines of LOG to the totals; a
+# harness that reported nothing at all counts as one failure (it did not run, it did not pass).
+count_results() {
+    local log=$1 prefix=$2 what=$3 p f
+    p=$(grep -c "^$prefix PASS " "$log" || true)
+    f=$(grep -c "^$prefix FAIL " "$log" || true)
+    passed=$((passed + p)); failed=$((failed + f))
+    if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+        echo "$what reported no result"; failed=$((failed + 1))
+    fi
+}
+
 echo "== unit and API tests (dotnet test)"
 dotnet test Daemon.sln -c Release --logger trx --results-directory "$results" 2>&1 | tee "$results/dotnet-test.log"
 test_rc=${PIPESTATUS[0]}
@@ -42,10 +54,7 @@ echo "== native binary (deploy/publish.sh, then every verb: tests/native/verbs.s
 if binary=$(deploy/publish.sh 2>"$results/publish.log" | tail -1) && [ -x "$binary" ]; then
     export KDUMPD_BINARY=$binary # the e2e guests run this same binary
     bash tests/native/verbs.sh "$binary" 2>&1 | tee "$results/native.log"
-    native_pass=$(grep -c '^NATIVE PASS ' "$results/native.log" || true)
-    native_fail=$(grep -c '^NATIVE FAIL ' "$results/native.log" || true)
-    passed=$((passed + native_pass)); failed=$((failed + native_fail))
-    [ "$native_pass" -gt 0 ] || { echo "tests/native/verbs.sh reported no result"; failed=$((failed + 1)); }
+    count_results "$results/native.log" NATIVE tests/native/verbs.sh
 else
     echo "NATIVE FAIL publish: deploy/publish.sh failed (see $results/publish.log)"; tail -20 "$results/publish.log"
     failed=$((failed + 1))
@@ -56,26 +65,17 @@ if [ "${KDUMPD_SKIP_E2E:-0}" = 1 ]; then
 elif [ -x tests/e2e/run.sh ]; then
     echo "== end-to-end tests (QEMU)"
     bash tests/e2e/run.sh 2>&1 | tee "$results/e2e.log"
-    e2e_pass=$(grep -c '^E2E PASS ' "$results/e2e.log" || true)
-    e2e_fail=$(grep -c '^E2E FAIL ' "$results/e2e.log" || true)
-    passed=$((passed + e2e_pass)); failed=$((failed + e2e_fail))
-    if [ "$e2e_pass" -eq 0 ] && [ "$e2e_fail" -eq 0 ]; then
-        echo "end-to-end harness reported no result"; failed=$((failed + 1))
-    fi
+    count_results "$results/e2e.log" E2E "the end-to-end harness"
 fi
 
 if [ "${KDUMPD_INSTALLED_E2E:-0}" = 1 ]; then
     echo "== installed-system tests (Debian 12 image in QEMU)"
     bash tests/installed/run.sh 2>&1 | tee "$results/installed.log"
-    i_pass=$(grep -c '^E2E PASS ' "$results/installed.log" || true)
-    i_fail=$(grep -c '^E2E FAIL ' "$results/installed.log" || true)
-    passed=$((passed + i_pass)); failed=$((failed + i_fail))
-    if [ "$i_pass" -eq 0 ] && [ "$i_fail" -eq 0 ]; then
-        echo "installed-system harness reported no result"; failed=$((failed + 1))
-    fi
+    count_results "$results/installed.log" E2E "the installed-system harness"
 else
     echo "== installed-system tests NOT RUN (opt-in: KDUMPD_INSTALLED_E2E=1)"
 fi
 
+[ "$skipped" -eq 0 ] || echo "$skipped skipped (not counted as passed; reasons in $results/dotnet-test.log)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -16,8 +16,6 @@ public sealed record LoadingOptions
 
     public LoadRetryOptions Retry { get; init; } = new();
 
-    public LoadBudgetOptions Budget { get; init; } = new();
-
     /// <summary>Hash kernel and initrd at every load (tens of MB: milliseconds); readiness compares size+mtime and, when deep, the hash.</summary>
     public bool Sha256OnLoad { get; init; } = true;
 }

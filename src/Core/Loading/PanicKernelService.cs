@@ -37,7 +37,7 @@ public sealed class PanicKernelService(
     /// loader sees (a dry-run loader's in-memory arming included, marked as simulated).
     /// </summary>
     public ReadinessReport Readiness(PlanSummary? plan = null, bool deep = false) =>
-        new ReadinessEvaluator(Host, Store, time, Options.Budget).Evaluate(ReadState(), plan, deep);
+        new ReadinessEvaluator(Host, Store, time).Evaluate(ReadState(), plan, deep);
 
     /// <summary>Builds the request from configuration + overrides (discovery, capture command line).</summary>
     public LoadRequest Prepare(ArmIntent intent)
@@ -223,7 +223,7 @@ public sealed class PanicKernelService(
             return Refuse(record, $"cannot read the capture kernel or initrd: {e.Message}", null, before);
         }
 
-        var budget = LoadBudget.Check(kernelInfo, request.InitrdMemoryBytes ?? record.Initrd?.Size, before.ReservationBytes, request.Plan, Options.Budget);
+        var budget = LoadBudget.Check(request.Plan, (ulong)kernelInfo.MemoryBytes, (ulong)(request.InitrdMemoryBytes ?? record.Initrd?.Size ?? 0), before.ReservationBytes);
         if (!budget.Fits)
         {
             var findings = budget.Findings.Count == 0 ? "" : $" ({string.Join("; ", budget.Findings)})";

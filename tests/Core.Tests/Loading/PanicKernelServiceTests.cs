@@ -1,5 +1,6 @@
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Loading;
+using Kdumpd.Core.Planning;
 using Kdumpd.Core.Processes;
 
 namespace Kdumpd.Core.Tests.Loading;
@@ -86,7 +87,7 @@ public sealed class PanicKernelServiceTests : IDisposable
         syscalls.Calls.Should().BeEmpty();
         result.Generation.Outcome.Should().Be(GenerationOutcome.Refused);
         result.Generation.Error.Should().Be(
-            "refusing to load: crashkernel reserves 16 MiB, this load needs 98 MiB (kernel 17.5 KiB file, in memory 63.6 MiB + initrd 1.4 MiB + ELF core header 1 MiB + capture kernel working memory 32 MiB): raise crashkernel= to at least 99M and reboot");
+            "refusing to load: crashkernel reserves 16 MiB, 130 MiB needed (kernel 63.6 MiB + initrd 1.4 MiB + header 1 MiB + backup 0 B + working memory 64 MiB): raise crashkernel= to 256M and reboot");
         store.Latest()!.Outcome.Should().Be(GenerationOutcome.Refused);
     }
 
@@ -95,14 +96,14 @@ public sealed class PanicKernelServiceTests : IDisposable
     {
         var (service, syscalls, _) = Service(0);
         using var __ = service;
-        var plan = new PlanSummary("ab12cd34ef56" + new string('0', 52), 268435456, 300L * 1024 * 1024, ["4 memory ranges hot-added since boot need 2 MiB more header"], "{\"plan\":1}", new byte[] { 0x7f, (byte)'E', (byte)'L', (byte)'F' });
+        var plan = new PlanSummary("ab12cd34ef56" + new string('0', 52), new ReservationBudget(256UL << 20, 100UL << 20, 100UL << 20, 4096, 0, 100UL << 20), ["4 memory ranges hot-added since boot need 2 MiB more header"], "{\"plan\":1}", new byte[] { 0x7f, (byte)'E', (byte)'L', (byte)'F' });
 
         var result = await service.ArmAsync(Automatic with { Plan = plan }, TestContext.Current.CancellationToken);
 
         syscalls.Calls.Should().BeEmpty();
         result.Generation.Outcome.Should().Be(GenerationOutcome.Refused);
-        result.Generation.Error.Should().Contain("crashkernel reserves 256 MiB, this load needs 300 MiB")
-            .And.Contain("the plan (ab12cd34ef56) needs 300 MiB")
+        result.Generation.Error.Should().Contain("crashkernel reserves 256 MiB, 300 MiB needed (kernel 100 MiB + initrd 100 MiB + header 4 KiB + backup 0 B + working memory 100 MiB)")
+            .And.Contain("raise crashkernel= to 384M")
             .And.Contain("4 memory ranges hot-added");
         result.Generation.PlanFingerprint.Should().Be(plan.Fingerprint);
         result.Generation.PlanJson.Should().Be("{\"plan\":1}");
