@@ -14,13 +14,13 @@ internal static class Sha256
     public const int HashBytes = 32;
     private const int BlockBytes = 64;
 
-    private static readonly uint[] InitialHash =
+    private static readonly uint[] _initialHash =
     [
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
     ];
 
     // The first 32 bits of the fractional parts of the cube roots of the first 64 primes.
-    private static readonly uint[] RoundConstants =
+    private static readonly uint[] _roundConstants =
     [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -35,7 +35,7 @@ internal static class Sha256
     public static byte[] HashData(ReadOnlySpan<byte> data)
     {
         Span<uint> state = stackalloc uint[8];
-        InitialHash.CopyTo(state);
+        _initialHash.CopyTo(state);
         var whole = data.Length / BlockBytes * BlockBytes;
         for (var offset = 0; offset < whole; offset += BlockBytes)
         {
@@ -84,7 +84,7 @@ internal static class Sha256
         {
             var sum1 = BitOperations.RotateRight(e, 6) ^ BitOperations.RotateRight(e, 11) ^ BitOperations.RotateRight(e, 25);
             var choose = (e & f) ^ (~e & g);
-            var t1 = h + sum1 + choose + RoundConstants[t] + w[t];
+            var t1 = h + sum1 + choose + _roundConstants[t] + w[t];
             var sum0 = BitOperations.RotateRight(a, 2) ^ BitOperations.RotateRight(a, 13) ^ BitOperations.RotateRight(a, 22);
             var majority = (a & b) ^ (a & c) ^ (b & c);
             var t2 = sum0 + majority;
