@@ -1,4 +1,5 @@
 using System.Text;
+using Kdumpd.Core.Host;
 using Microsoft.Win32.SafeHandles;
 
 namespace Kdumpd.Core.Loading;

@@ -1,3 +1,5 @@
+using Kdumpd.Core.Host;
+
 namespace Kdumpd.Core.Loading;
 
 /// <summary>
@@ -8,9 +10,6 @@ namespace Kdumpd.Core.Loading;
 /// </summary>
 public sealed class KexecLoadLimit(KexecSysfs sysfs)
 {
-    /// <summary>Remaining units; null when the sysctl does not exist, -1 when unlimited.</summary>
-    public int? Remaining() => sysfs.LoadLimitPanic();
-
     /// <summary>Null when a crash kexec call may be made now, else the refusal.</summary>
     public LoadFailure? Authorize(bool operatorRequested, string what)
     {

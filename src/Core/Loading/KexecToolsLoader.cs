@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kdumpd.Core.Host;
 using Kdumpd.Core.Processes;
 
 namespace Kdumpd.Core.Loading;

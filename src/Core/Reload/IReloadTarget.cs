@@ -35,7 +35,7 @@ public interface IReloadTarget
 /// <param name="ImageLoaded">A crash image is loaded (<c>/sys/kernel/kexec_crash_loaded</c> = 1).</param>
 /// <param name="LoadedWithKexecFileLoad">That image was loaded through kexec_file_load.</param>
 /// <param name="CrashHotplug">What <c>crash_hotplug</c> said (read with <see cref="CrashHotplugReader"/>).</param>
-/// <param name="LoadBudget">Crash loads the kernel still allows (<see cref="KexecLoadBudget"/>); null = unlimited or unknown.</param>
+/// <param name="LoadBudget">Crash loads the kernel still allows (<see cref="Host.CrashKernelState.LoadsLeft"/>); null = unlimited or unknown.</param>
 public sealed record PlanProbe(
     string Fingerprint,
     string? LoadedFingerprint,
