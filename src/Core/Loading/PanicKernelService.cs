@@ -67,7 +67,8 @@ public sealed class PanicKernelService(
             intent.Triggers,
             intent.Plan,
             image.Release,
-            image.OwnInitrd is { } own ? own.CompressedBytes + own.UnpackedBytes : null);
+            image.OwnInitrd is { } own ? own.CompressedBytes + own.UnpackedBytes : null,
+            intent.Purpose);
     }
 
     /// <summary>Prepare + load; a preparation failure (no kernel, bad command line) is recorded as a refused generation.</summary>

@@ -55,7 +55,8 @@ public sealed class DaemonReloadTarget(
         var intent = new ArmIntent(
             triggers,
             OperatorRequested: request.Burst.Kinds.Contains(ReloadTriggerKind.Explicit),
-            Plan: planned.Summary(json));
+            Plan: planned.Summary(json),
+            Purpose: request.Purpose);
         var result = await loading.ArmAsync(intent, cancellationToken);
         if (result.Succeeded)
         {
