@@ -1,5 +1,5 @@
-using Kdumpd.Core.Host;
 using System.Threading.Channels;
+using Kdumpd.Core.Host;
 using Serilog;
 
 namespace Kdumpd.Core.Reload;

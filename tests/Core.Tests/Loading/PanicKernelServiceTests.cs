@@ -2,8 +2,8 @@ using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
 using Kdumpd.Core.Loading;
 using Kdumpd.Core.Planning;
-using Kdumpd.Core.Reload;
 using Kdumpd.Core.Processes;
+using Kdumpd.Core.Reload;
 
 namespace Kdumpd.Core.Tests.Loading;
 
