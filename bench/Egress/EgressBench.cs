@@ -11,7 +11,9 @@ namespace Kdumpd.Bench.Egress;
 /// kdumpd's real egress (catalogue, journal, uploader, read-back verification) and prints
 /// "upload_seconds=… verify_included=yes bytes=… sent=… state=…". With stop=CMD and start=CMD it
 /// runs CMD through bash when half the bytes are acknowledged, lets the upload fail, starts the
-/// server again and resumes; sent then shows what went over the wire twice. Driven by bench/egress/run.sh.
+/// server again and resumes; sent then shows what went over the wire twice. With kill9 it kills
+/// itself with SIGKILL once half is acknowledged; run again on the same db=, it resumes and prints
+/// resent_after_restart. Driven by bench/egress/run.sh.
 /// </summary>
 public static class EgressBench
 {
@@ -36,13 +38,33 @@ public static class EgressBench
             Concurrency: int.Parse(Get("concurrency", "2"), CultureInfo.InvariantCulture),
             RetryAttempts: a.ContainsKey("stop") ? 0 : 5);
         EgressTarget target = Get("kind") == "s3"
-            ? new S3Target("bench", Get("bucket"), "", new Uri(Get("endpoint")), "us-east-1", new S3Credentials(Get("key"), Get("secret")), true, limits)
+            ? new S3Target("bench", Get("bucket"), Get("prefix", ""), new Uri(Get("endpoint")), "us-east-1", new S3Credentials(Get("key"), Get("secret")), true, limits)
             : new SftpTarget("bench", "127.0.0.1", int.Parse(Get("port"), CultureInfo.InvariantCulture), Get("user", "root"), Get("hostkey"), Get("identity"), Get("dir"), limits);
         var store = new EgressStateStore(database);
         await using var coordinator = new EgressCoordinator(new EgressOptions([target], Get("staging"), "bench", TimeSpan.Zero),
             EgressUploaders.For, catalog, new GenerationStore(database), store, new EgressMetrics());
 
+        // As the daemon does at start: an upload a killed process left 'uploading' resumes.
+        coordinator.RecoverInterrupted();
+        var atStart = store.Get(dump.Id, "bench");
         var clock = Stopwatch.StartNew();
+        if (a.ContainsKey("kill9"))
+        {
+            // kdumpd killed with -9 halfway: no cleanup, no flush; the next run resumes from the catalogue.
+            var pass = coordinator.RunPassAsync(CancellationToken.None);
+            while (!pass.IsCompleted)
+            {
+                if (store.Get(dump.Id, "bench") is { BytesTotal: { } total, BytesDone: var done } s && done >= total / 2)
+                {
+                    Console.WriteLine($"killed_at={s.BytesDone} sent_before_kill={s.BytesSent}");
+                    Console.Out.Flush();
+                    Process.GetCurrentProcess().Kill();
+                }
+
+                await Task.Delay(10);
+            }
+        }
+
         if (a.TryGetValue("stop", out var stop))
         {
             var pass = coordinator.RunPassAsync(CancellationToken.None);
@@ -67,6 +89,12 @@ public static class EgressBench
         var status = store.Get(dump.Id, "bench")!;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"upload_seconds={clock.Elapsed.TotalSeconds:F2} verify_included=yes vmcore_bytes={dump.FileSize} bytes={status.BytesTotal} sent={status.BytesSent} resent={status.BytesSent - status.BytesTotal} state={status.State.ToName()} reason={status.Reason}"));
+        if (atStart is { BytesDone: > 0 })
+        {
+            // What this run sent beyond what the target was missing at its start: sent twice.
+            Console.WriteLine($"resumed_from={atStart.BytesDone} resent_after_restart={status.BytesSent - atStart.BytesSent - (status.BytesTotal - atStart.BytesDone)}");
+        }
+
         return status.State == EgressState.Verified ? 0 : 1;
     }
 
@@ -74,18 +102,7 @@ public static class EgressBench
     private static void MakeDump(string dumps, long bytes)
     {
         var dir = Directory.CreateDirectory(Path.Join(dumps, "20261124T100000Z-bench")).FullName;
-        var header = SyntheticDumps.ElfHeader([(0x100000, (ulong)bytes)]);
-        using (var f = new FileStream(Path.Join(dir, "vmcore"), FileMode.Create, FileAccess.Write))
-        {
-            f.Write(header);
-            var buffer = new byte[4 << 20];
-            for (var left = bytes; left > 0; left -= buffer.Length)
-            {
-                Random.Shared.NextBytes(buffer);
-                f.Write(buffer, 0, (int)Math.Min(buffer.Length, left));
-            }
-        }
-
+        SyntheticDumps.WriteRandomElf(Path.Join(dir, "vmcore"), bytes);
         File.WriteAllText(Path.Join(dir, "dmesg.txt"), "Kernel panic - not syncing: bench\n");
         File.WriteAllText(Path.Join(dir, "kdumpd.json"), "{\"format_version\":1,\"complete\":true}");
     }

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # kdumpd egress against plain scp and an S3 client (s3cmd) copying the same dump over loopback,
-# in one run, then the same upload with the server killed halfway and restarted.
-#   bench/egress/run.sh [SIZE_MIB]   (default 2048: a 2 GiB vmcore of random bytes)
+# in one run, then the same upload with the server killed halfway and restarted, and with kdumpd
+# itself killed with -9 halfway and started again.
+#   nice -n 10 bench/egress/run.sh [SIZE_MIB]   (default 2048: a 2 GiB vmcore of random bytes)
 # Prints per target: seconds, MiB/s and the ratio peer_seconds / kdumpd_seconds (goal >= 0.8),
-# and for the restart case the bytes sent twice (goal: at most one part).
-# kdumpd's time includes its verification (reading the target's copy back and hashing it); the
-# peers do not verify. Needs root (sshd), sshd, node + tests/tools (deploy/install-deps.sh), s3cmd.
+# and for the restart cases the bytes sent twice (goal: at most one part in flight, 16 MiB each).
+# kdumpd's time includes its verification (the SSH host's sha256sum of its copy; S3's part and
+# object digests checked against the local parts, the local file re-hashed); the peers verify
+# nothing. Needs root (sshd), sshd, node + tests/tools (deploy/install-deps.sh), s3cmd, aws + jq
+# (optional: the README's fleet-listing command is run against the bucket at the end).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 size_mib=${1:-2048}
@@ -84,6 +87,26 @@ killer='kill_tree() { local c; for c in $(pgrep -P "$1"); do kill_tree "$c"; don
 out=$(bench "${common[@]}" db="$work/sftp-kill.db" kind=sftp port="$sshport" hostkey="$hostkey" identity="$work/id" dir="$work/sftp/kill" \
     stop="$killer $sshd_pid" start="/usr/sbin/sshd -f $work/sshd_config; sleep 0.5")
 echo "sftp killed halfway: $(tr '\n' ' ' <<<"$out")"
-out=$(bench "${common[@]}" db="$work/s3-kill.db" kind=s3 endpoint="http://127.0.0.1:$s3port" bucket=bench key=S3RVER secret=S3RVER \
+out=$(bench "${common[@]}" db="$work/s3-kill.db" kind=s3 endpoint="http://127.0.0.1:$s3port" bucket=bench prefix=kill key=S3RVER secret=S3RVER \
     stop="$killer $s3_pid" start="$s3rver_cmd >>$work/s3.log 2>&1 & echo \$! > $work/s3rver.pid; sleep 1.5")
 echo "s3 killed halfway:   $(tr '\n' ' ' <<<"$out")"
+
+# kdumpd killed with -9 halfway, then started again on the same catalogue: resumes
+for kind in sftp s3; do
+    if [ "$kind" = sftp ]; then
+        args=(kind=sftp port="$sshport" hostkey="$hostkey" identity="$work/id" dir="$work/sftp/kill9")
+    else
+        args=(kind=s3 endpoint="http://127.0.0.1:$s3port" bucket=bench prefix=kill9 key=S3RVER secret=S3RVER)
+    fi
+    first=$(bench "${common[@]}" db="$work/$kind-kill9.db" "${args[@]}" kill9=1 || true)
+    out=$(bench "${common[@]}" db="$work/$kind-kill9.db" "${args[@]}")
+    echo "$kind kdumpd -9:  $(tr '\n' ' ' <<<"$first") | after restart: $(tr '\n' ' ' <<<"$out")"
+done
+
+# the README's fleet listing, against the bucket kdumpd just filled
+if command -v aws >/dev/null && command -v jq >/dev/null; then
+    (cd "$work" && AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=us-east-1 \
+        aws --endpoint-url "http://127.0.0.1:$s3port" s3 sync s3://bench/ fleet/ --exclude '*' --include '*/index.json' --only-show-errors &&
+        find fleet -name index.json -exec cat {} + | jq -c -s 'group_by(.signature) | map({signature: .[0].signature, title: .[0].title, crashes: length, hosts: (map(.host) | unique), last: (map(.crashTime) | max)}) | sort_by(-.crashes)') |
+        sed 's/^/fleet listing: /'
+fi

@@ -84,6 +84,26 @@ public sealed class ApiTests(DaemonFixture daemon)
     }
 
     [Fact]
+    public async Task Kdumpd_status_and_readyz_report_one_reservation_figure()
+    {
+        using var client = daemon.Client();
+        using var ready = JsonDocument.Parse(await client.GetStringAsync("/readyz", TestContext.Current.CancellationToken));
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        await Daemon.Cli.CliRoot.RunAsync(["status", "--format", "json", "--host-root", Path.Join(daemon.Root, "host"), "--database", daemon.DatabasePath], output, error);
+
+        error.ToString().Should().BeEmpty();
+        using var status = JsonDocument.Parse(output.ToString());
+        var fromReadyz = ReservationDetail(ready);
+        fromReadyz.Should().Contain("needed (kernel", "the figure is the plan's budget with its parts: {0}", fromReadyz);
+        ReservationDetail(status).Should().Be(fromReadyz);
+    }
+
+    private static string? ReservationDetail(JsonDocument readiness) => readiness.RootElement.GetProperty("checks").EnumerateArray()
+        .Single(c => c.GetProperty("name").GetString() == "reservation").GetProperty("detail").GetString();
+
+    [Fact]
     public async Task Metrics_are_prometheus_text_with_the_promised_series()
     {
         using var client = daemon.Client();

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Dumps;
 using Kdumpd.Core.Dumps.Printk;
 using Kdumpd.Core.Elf;
@@ -154,9 +153,9 @@ internal static class DumpAnalyzer
     }
 
     /// <summary>
-    /// Titles the crash from the dump's dmesg; a dump without one has it read from the vmcore's
-    /// printk buffer (and, in a directory kdumpd owns, saved as dmesg.txt for the next reader).
-    /// Never throws: what went wrong is the note.
+    /// Titles the crash from the dump's dmesg. A dump with none is left for
+    /// <see cref="TriageVmcore"/> (no title, no note): reading the vmcore's printk buffer is the
+    /// catalogue's background work, never the scan's. Never throws: what went wrong is the note.
     /// </summary>
     private static (PanicReport? Report, string? Note) Triage(string root, LocatedDump located, DumpHeaderInfo? header)
     {
@@ -170,20 +169,34 @@ internal static class DumpAnalyzer
                 return (report, report.Uncertain);
             }
 
-            if (located.VmcorePath is not { } vmcore || header is null)
-            {
-                return (null, located.VmcorePath is null ? "no dmesg and no vmcore" : "no dmesg, and the vmcore header is unreadable");
-            }
+            return located.VmcorePath is null ? (null, "no dmesg and no vmcore")
+                : header is null ? (null, "no dmesg, and the vmcore header is unreadable")
+                : (null, null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, $"dmesg unreadable: {e.Message}");
+        }
+    }
 
+    /// <summary>
+    /// Reads the dmesg of a dump that has none from its vmcore's printk buffer and titles the
+    /// crash; in a directory kdumpd owns the text is saved as dmesg.txt for the next reader.
+    /// Never throws: what went wrong is the note.
+    /// </summary>
+    public static (PanicReport? Report, string Note) TriageVmcore(string directory, string vmcore, bool ownedKdumpdDirectory)
+    {
+        try
+        {
             var extracted = VmcoreDmesg.Extract(vmcore);
             if (extracted.Text is null)
             {
                 return (null, $"no dmesg: {extracted.Problem}");
             }
 
-            if (located.Layout == DumpLayout.Kdumpd && located.Owned)
+            if (ownedKdumpdDirectory)
             {
-                DurableFiles.WriteAtomically(Path.Join(located.Directory, DumpLocator.KdumpdDmesg), Encoding.Latin1.GetBytes(extracted.Text));
+                DurableFiles.WriteAtomically(Path.Join(directory, DumpLocator.KdumpdDmesg), Encoding.Latin1.GetBytes(extracted.Text));
             }
 
             var fromVmcore = DmesgAnalyzer.Analyze(extracted.Text);

@@ -4,7 +4,8 @@ namespace Kdumpd.Core.Catalog;
 
 /// <summary>
 /// The dump catalogue, one entry point over its jobs: scanning the dump directory into the `dumps`
-/// table (<see cref="DumpScanner"/>), hashing (<see cref="DumpHasher"/>), queries
+/// table (<see cref="DumpScanner"/>), dmesg and titles read from vmcores in the background
+/// (<see cref="DumpTriager"/>), hashing (<see cref="DumpHasher"/>), queries
 /// (<see cref="DumpQueries"/>), deletion and retention (<see cref="DumpRemover"/>,
 /// <see cref="DumpRetention"/>), plan coverage (<see cref="CoverageRecorder"/>) and downloads
 /// (<see cref="VmcoreOpener"/>). Foreign dumps (Fedora, Debian, SUSE) are read, never modified.
@@ -16,6 +17,11 @@ public sealed class DumpCatalog
 
     private readonly DumpScanner _scanner;
     private readonly DumpHasher _hasher;
+    private readonly DumpTriager _triager;
+    private readonly ILogger _log;
+    private readonly Lock _triageGate = new();
+    private Task<int> _triage = Task.FromResult(0);
+    private bool _triageAgain;
     private readonly DumpQueries _queries;
     private readonly DumpRemover _remover;
     private readonly DumpRetention _retention;
@@ -31,6 +37,8 @@ public sealed class DumpCatalog
         var clock = time ?? TimeProvider.System;
         _scanner = new DumpScanner(database, DumpDirectory, log, clock);
         _hasher = new DumpHasher(database, DumpDirectory, log, clock);
+        _triager = new DumpTriager(database, log);
+        _log = log;
         _queries = new DumpQueries(database);
         _remover = new DumpRemover(database, _queries, DumpDirectory, log);
         _retention = new DumpRetention(_queries, _remover, DumpDirectory, freeSpace ?? (dir => new DriveInfo(dir).AvailableFreeSpace), log);
@@ -48,8 +56,78 @@ public sealed class DumpCatalog
         return new DumpCatalog(database, dumpDirectory, logger, time);
     }
 
+    /// <summary>
+    /// <see cref="Scan"/> on the thread pool, then starts the background triage of what the scan
+    /// listed without a dmesg (<see cref="BackgroundTriage"/>): the scan does not wait for it.
+    /// </summary>
     public Task<DumpScanResult> ScanAsync(CancellationToken cancellationToken = default) =>
-        Task.Run(() => Scan(cancellationToken), cancellationToken);
+        Task.Run(
+            () =>
+            {
+                var result = Scan(cancellationToken);
+                StartTriage();
+                return result;
+            },
+            cancellationToken);
+
+    /// <summary>The background triage started by the last <see cref="ScanAsync"/> (completed when none runs); its result is the number of rows titled.</summary>
+    public Task<int> BackgroundTriage
+    {
+        get
+        {
+            lock (_triageGate)
+            {
+                return _triage;
+            }
+        }
+    }
+
+    /// <summary>Reads the dmesg from the vmcore of every dump the scan listed without one, and titles it; returns the number of rows updated.</summary>
+    public int TriagePending(CancellationToken cancellationToken = default) => _triager.TriagePending(cancellationToken);
+
+    public Task<int> TriagePendingAsync(CancellationToken cancellationToken = default) =>
+        Task.Run(() => TriagePending(cancellationToken), cancellationToken);
+
+    /// <summary>One background triage at a time; a scan that ends while one runs makes it go round once more.</summary>
+    private void StartTriage()
+    {
+        lock (_triageGate)
+        {
+            if (!_triage.IsCompleted)
+            {
+                _triageAgain = true;
+                return;
+            }
+
+            _triage = Task.Run(RunTriage);
+        }
+    }
+
+    private int RunTriage()
+    {
+        var total = 0;
+        while (true)
+        {
+            try
+            {
+                total += _triager.TriagePending();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _log.Error(e, "Background triage of the dump catalogue failed; the next scan retries");
+            }
+
+            lock (_triageGate)
+            {
+                if (!_triageAgain)
+                {
+                    return total;
+                }
+
+                _triageAgain = false;
+            }
+        }
+    }
 
     /// <summary>
     /// Finds every dump directory and brings its row up to date. Unchanged directories (same file

@@ -10,8 +10,10 @@ namespace Kdumpd.Core.Egress;
 /// <summary>
 /// Ships files to an S3-compatible bucket with AWSSDK.S3 (SigV4, path-style for on-premises
 /// servers): multipart above one part, parts in flight bounded, each acknowledged part journaled
-/// so a restart sends only the missing ones; proven by reading the object back and hashing it
-/// (S3's own checksums are per part or CRC-based, never the SHA-256 of the whole object).
+/// so a restart sends only the missing ones; proven by the digests the server answers with
+/// (<see cref="S3Proof"/>: checksums where it keeps them, else ETags), the object read back only
+/// where those prove nothing. Every part carries Content-MD5 and x-amz-checksum-sha256, so a
+/// server that checks them refuses a part damaged on the way.
 /// The SDK's own retries are off: <see cref="TransientErrors"/> and Polly decide, one rule.
 /// </summary>
 public sealed class S3Uploader : IEgressUploader
@@ -62,28 +64,41 @@ public sealed class S3Uploader : IEgressUploader
             {
                 // The bucket already has an object that claims this content (a rebuilt catalogue,
                 // an interrupted verification): prove it instead of sending it again.
-                await VerifyAsync(key, file, journal, cancellationToken);
+                await ReadBackAsync(key, file, journal, cancellationToken);
                 return;
             }
 
             using var handle = OpenLocal(file);
-            if (file.Size <= _target.Limits.PartSizeBytes)
+            // The whole file is hashed once more while its parts go out: it links the parts'
+            // digests (what the server proves) to the SHA-256 kdumpd catalogued.
+            using var hashing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var whole = Task.Run(() => PartDigest.OfAsync(handle, 0, 0, file.Size, hashing.Token), hashing.Token);
+            try
             {
-                await PutWholeAsync(handle, key, file, transfer, cancellationToken);
+                var (etag, checksum, parts) = file.Size <= _target.Limits.PartSizeBytes
+                    ? await PutWholeAsync(handle, key, file, transfer, cancellationToken)
+                    : await PutMultipartAsync(handle, key, file, journal, transfer, cancellationToken);
+                await VerifyAsync(key, file, journal, await whole, etag, checksum, parts, cancellationToken);
             }
-            else
+            finally
             {
-                await PutMultipartAsync(handle, key, file, journal, transfer, cancellationToken);
+                // Never leave the hash reading a handle about to be closed.
+                await hashing.CancelAsync();
+                await whole.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
-
-            await VerifyAsync(key, file, journal, cancellationToken);
         }
         catch (AmazonS3Exception e) when (Classify(e) is { } failure)
         {
             var what = failure == EgressFailure.Authentication
                 ? $"the server refused the credentials of access key id {_target.Credentials.AccessKeyId} ({(int)e.StatusCode} {e.ErrorCode}): check the target's credentials file or environment"
+                : IsFull(e) ? $"the server is out of space or over quota ({(int)e.StatusCode} {e.ErrorCode}: {e.Message}); nothing local was deleted"
                 : $"{(int)e.StatusCode} {e.ErrorCode}: {e.Message}";
             throw new EgressException(_target.Name, failure, $"s3://{_target.Bucket}/{key}: {what}", e);
+        }
+        catch (HttpRequestException e)
+        {
+            // The server went away (stopped, crashed, unreachable): retried, and the reason says where.
+            throw new EgressException(_target.Name, EgressFailure.Transient, $"s3://{_target.Bucket}/{key} at {_target.Endpoint?.ToString() ?? _target.Region}: {e.Message}", e);
         }
     }
 
@@ -106,40 +121,60 @@ public sealed class S3Uploader : IEgressUploader
         }
     }
 
-    private async Task PutWholeAsync(SafeFileHandle handle, string key, EgressFile file, EgressTransfer transfer, CancellationToken cancellationToken)
+    private async Task<(string? ETag, string? Checksum, PartDigest[] Parts)> PutWholeAsync(SafeFileHandle handle, string key, EgressFile file, EgressTransfer transfer, CancellationToken cancellationToken)
     {
+        var digest = await PartDigest.OfAsync(handle, 1, 0, file.Size, cancellationToken);
         await using var body = new FileSegmentStream(handle, 0, file.Size, transfer);
-        var request = new PutObjectRequest { BucketName = _target.Bucket, Key = key, InputStream = body, AutoCloseStream = false, ContentType = ContentTypeOf(file), UseChunkEncoding = false };
+        var request = new PutObjectRequest
+        {
+            BucketName = _target.Bucket,
+            Key = key,
+            InputStream = body,
+            AutoCloseStream = false,
+            ContentType = ContentTypeOf(file),
+            UseChunkEncoding = false,
+            MD5Digest = Convert.ToBase64String(digest.Md5),
+            ChecksumSHA256 = Convert.ToBase64String(digest.Sha256),
+        };
         request.Metadata.Add(Sha256MetadataKey, file.Sha256);
-        await _client.PutObjectAsync(request, cancellationToken);
+        SignWith(request, digest);
+        var response = await _client.PutObjectAsync(request, cancellationToken);
         transfer.Acknowledged(file.Size);
+        return (response.ETag, response.ChecksumSHA256, [digest]);
     }
 
-    private async Task PutMultipartAsync(SafeFileHandle handle, string key, EgressFile file, EgressFileJournal journal, EgressTransfer transfer, CancellationToken cancellationToken)
+    private async Task<(string? ETag, string? Checksum, PartDigest[] Parts)> PutMultipartAsync(SafeFileHandle handle, string key, EgressFile file, EgressFileJournal journal, EgressTransfer transfer, CancellationToken cancellationToken)
     {
         var partSize = (long)_target.Limits.PartSizeBytes;
         var count = checked((int)((file.Size + partSize - 1) / partSize));
         if (journal.UploadId is null)
         {
-            var request = new InitiateMultipartUploadRequest { BucketName = _target.Bucket, Key = key, ContentType = ContentTypeOf(file) };
+            var request = new InitiateMultipartUploadRequest { BucketName = _target.Bucket, Key = key, ContentType = ContentTypeOf(file), ChecksumAlgorithm = ChecksumAlgorithm.SHA256 };
             request.Metadata.Add(Sha256MetadataKey, file.Sha256);
             var started = await _client.InitiateMultipartUploadAsync(request, cancellationToken);
             journal.StartUpload(started.UploadId);
         }
 
         var uploadId = journal.UploadId!;
-        var done = new System.Collections.Concurrent.ConcurrentDictionary<int, UploadedPart>(
-            journal.Parts().Where(p => p.Number <= count && p.Size == PartLength(file.Size, partSize, p.Number)).Select(p => KeyValuePair.Create(p.Number, p)));
-        transfer.Acknowledged(done.Values.Sum(p => p.Size));
-        var missing = Enumerable.Range(1, count).Where(n => !done.ContainsKey(n)).ToList();
+        var held = journal.Parts().ToDictionary(p => p.Number);
+        var digests = new PartDigest[count];
         try
         {
-            await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _target.Limits.Concurrency), CancellationToken = cancellationToken }, async (number, ct) =>
+            // Parts are hashed by the worker that sends them, so hashing overlaps sending; a part
+            // the journal holds is hashed only, and sent again if the server's ETag disagrees.
+            await Parallel.ForEachAsync(Enumerable.Range(1, count), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _target.Limits.Concurrency), CancellationToken = cancellationToken }, async (number, ct) =>
             {
                 var offset = (number - 1) * partSize;
                 var length = PartLength(file.Size, partSize, number);
+                var digest = digests[number - 1] = await PartDigest.OfAsync(handle, number, offset, length, ct);
+                if (held.TryGetValue(number, out var part) && part.Size == length && !S3Proof.Contradicts(part.ETag, null, digest))
+                {
+                    transfer.Acknowledged(length);
+                    return;
+                }
+
                 await using var body = new FileSegmentStream(handle, offset, length, transfer);
-                var response = await _client.UploadPartAsync(new UploadPartRequest
+                var request = new UploadPartRequest
                 {
                     BucketName = _target.Bucket,
                     Key = key,
@@ -148,20 +183,29 @@ public sealed class S3Uploader : IEgressUploader
                     InputStream = body,
                     PartSize = length,
                     UseChunkEncoding = false,
-                }, ct);
-                var part = new UploadedPart(number, length, response.ETag);
-                journal.AddPart(part);
-                done[number] = part;
+                    MD5Digest = Convert.ToBase64String(digest.Md5),
+                    ChecksumSHA256 = Convert.ToBase64String(digest.Sha256),
+                };
+                SignWith(request, digest);
+                var response = await _client.UploadPartAsync(request, ct);
+                if (S3Proof.Contradicts(response.ETag, response.ChecksumSHA256, digest))
+                {
+                    throw new EgressException(_target.Name, EgressFailure.VerificationMismatch,
+                        $"s3://{_target.Bucket}/{key}: part {number} ({offset}+{length}) came back as ETag {response.ETag} / SHA-256 {response.ChecksumSHA256}, kdumpd sent MD5 {digest.Md5Hex}: sending it again");
+                }
+
+                journal.AddPart(new UploadedPart(number, length, response.ETag));
                 transfer.Acknowledged(length);
             });
 
-            await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            var completed = await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
             {
                 BucketName = _target.Bucket,
                 Key = key,
                 UploadId = uploadId,
-                PartETags = [.. done.Values.OrderBy(p => p.Number).Select(p => new PartETag(p.Number, p.ETag))],
+                PartETags = [.. journal.Parts().Where(p => p.Number <= count).OrderBy(p => p.Number).Select(p => new PartETag(p.Number, p.ETag) { ChecksumSHA256 = Convert.ToBase64String(digests[p.Number - 1].Sha256) })],
             }, cancellationToken);
+            return (completed.ETag, completed.ChecksumSHA256, digests);
         }
         catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchUpload")
         {
@@ -171,7 +215,35 @@ public sealed class S3Uploader : IEgressUploader
         }
     }
 
-    private async Task VerifyAsync(string key, EgressFile file, EgressFileJournal journal, CancellationToken cancellationToken)
+    /// <summary>
+    /// Proves the object from the digests the server answered with (see <see cref="S3Proof"/>) and
+    /// the local file against its catalogued SHA-256; reads the object back only where the server's
+    /// answer proves nothing.
+    /// </summary>
+    private async Task VerifyAsync(string key, EgressFile file, EgressFileJournal journal, PartDigest whole, string? etag, string? checksum, PartDigest[] parts, CancellationToken cancellationToken)
+    {
+        if (whole.Sha256Hex != file.Sha256 || whole.Length != file.Size)
+        {
+            throw new EgressException(_target.Name, EgressFailure.LocalFile,
+                $"{file.LocalPath} now hashes to {whole.Sha256Hex}, not the SHA-256 {file.Sha256} kdumpd catalogued: the local copy changed; not counting s3://{_target.Bucket}/{key} as verified");
+        }
+
+        switch (S3Proof.Holds(etag, checksum, parts, whole))
+        {
+            case true:
+                journal.MarkVerified();
+                return;
+            case false:
+                await RejectAsync(key, journal,
+                    $"s3://{_target.Bucket}/{key} answers ETag {etag}{(checksum is null ? "" : $" / SHA-256 {checksum}")}, which is not the digest of kdumpd's {file.Name} ({file.Size} bytes, SHA-256 {file.Sha256}): sending it again", null, cancellationToken);
+                return;
+            default:
+                await ReadBackAsync(key, file, journal, cancellationToken);
+                return;
+        }
+    }
+
+    private async Task ReadBackAsync(string key, EgressFile file, EgressFileJournal journal, CancellationToken cancellationToken)
     {
         (string, long) copy;
         using (var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _target.Bucket, Key = key }, cancellationToken))
@@ -183,15 +255,34 @@ public sealed class S3Uploader : IEgressUploader
         {
             ReadBack.Check(_target.Name, $"s3://{_target.Bucket}/{key}", file, copy);
         }
-        catch (EgressException)
+        catch (EgressException e)
         {
-            journal.Reset();
-            await _client.DeleteObjectAsync(_target.Bucket, key, cancellationToken);
-            throw;
+            await RejectAsync(key, journal, null, e, cancellationToken);
         }
 
         journal.MarkVerified();
     }
+
+    /// <summary>Forgets the wrong copy, on the server and in the journal, so the retry sends it whole.</summary>
+    private async Task RejectAsync(string key, EgressFileJournal journal, string? why, EgressException? mismatch, CancellationToken cancellationToken)
+    {
+        journal.Reset();
+        await _client.DeleteObjectAsync(_target.Bucket, key, cancellationToken);
+        throw mismatch ?? new EgressException(_target.Name, EgressFailure.VerificationMismatch, why!);
+    }
+
+    /// <summary>
+    /// Gives SigV4 the payload hash kdumpd already has: without it the client reads the whole
+    /// part once more to hash it before sending it.
+    /// </summary>
+    private static void SignWith(AmazonWebServiceRequest request, PartDigest digest) =>
+        ((Amazon.Runtime.Internal.IAmazonWebServiceRequest)request).AddBeforeRequestHandler((_, e) =>
+        {
+            if (e is WebServiceRequestEventArgs args)
+            {
+                args.Headers["x-amz-content-sha256"] = digest.Sha256Hex;
+            }
+        });
 
     private static long PartLength(long size, long partSize, int number) => Math.Min(partSize, size - ((number - 1) * partSize));
 
@@ -207,9 +298,14 @@ public sealed class S3Uploader : IEgressUploader
     {
         "NoSuchUpload" => null,
         "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" => EgressFailure.Authentication,
-        "EntityTooLarge" or "QuotaExceeded" or "XMinioStorageFull" or "NoSuchBucket" or "AccessDenied" => EgressFailure.Refused,
+        "EntityTooLarge" or "NoSuchBucket" or "AccessDenied" => EgressFailure.Refused,
+        _ when IsFull(e) => EgressFailure.Refused,
         _ when e.StatusCode == HttpStatusCode.Forbidden => EgressFailure.Authentication,
         _ when TransientErrors.IsTransientStatus(e.StatusCode) || e.StatusCode == 0 => EgressFailure.Transient,
         _ => EgressFailure.Refused,
     };
+
+    /// <summary>A full or over-quota target: 507 (Ceph RGW, SeaweedFS), MinIO's and RGW's codes.</summary>
+    private static bool IsFull(AmazonS3Exception e) =>
+        e.StatusCode == HttpStatusCode.InsufficientStorage || e.ErrorCode is "QuotaExceeded" or "XMinioStorageFull" or "InsufficientStorage" or "XMinioAdminBucketQuotaExceeded";
 }

@@ -7,12 +7,11 @@ namespace Kdumpd.Core.Loading;
 /// <param name="Image">The located capture kernel/initrd; null when none was found (<paramref name="ImageProblem"/> says why).</param>
 public sealed record PlannedHost(HostSnapshot Host, CrashPlan Plan, CaptureImage? Image, string CaptureCommandLine, string? ImageProblem)
 {
-    /// <summary>The small view of the plan the loader records and checks the budget against.</summary>
+    /// <summary>The small view of the plan the loader records and checks the budget against (the budget says itself when it is too small).</summary>
     public PlanSummary Summary(string? planJson) => new(
         Plan.Fingerprint,
-        (long)Plan.Budget.Reserved,
-        (long)Plan.Budget.Needed,
-        [.. Plan.Findings.Where(f => f.Severity != FindingSeverity.Info).Select(f => f.Message)],
+        Plan.Budget,
+        [.. Plan.Findings.Where(f => f.Severity != FindingSeverity.Info && f.Code != CrashPlanner.ReservationTooSmall).Select(f => f.Message)],
         planJson,
         Plan.WriteHeader());
 }

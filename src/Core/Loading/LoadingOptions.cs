@@ -1,3 +1,4 @@
+using Kdumpd.Core.Host;
 using Kdumpd.Core.Planning;
 
 namespace Kdumpd.Core.Loading;
@@ -16,8 +17,6 @@ public sealed record LoadingOptions
 
     public LoadRetryOptions Retry { get; init; } = new();
 
-    public LoadBudgetOptions Budget { get; init; } = new();
-
     /// <summary>Hash kernel and initrd at every load (tens of MB: milliseconds); readiness compares size+mtime and, when deep, the hash.</summary>
     public bool Sha256OnLoad { get; init; } = true;
 }
@@ -25,9 +24,10 @@ public sealed record LoadingOptions
 /// <summary>Per-call overrides (CLI flags, POST /v1/reload body) on top of <see cref="LoadingOptions"/>.</summary>
 public sealed record LoadOverrides(string? KernelPath = null, string? InitrdPath = null, string? Append = null, LoaderKind? Loader = null);
 
-/// <summary>Why and how to arm: the overrides, who asked, what triggered it, and the plan when the planner is wired.</summary>
+/// <summary>Why and how to arm: the overrides, who asked, what triggered it, the plan when the planner is wired, and what the load is for (<see cref="LastLoadUnit"/>).</summary>
 public sealed record ArmIntent(
     IReadOnlyList<string> Triggers,
     bool OperatorRequested = false,
     LoadOverrides? Overrides = null,
-    PlanSummary? Plan = null);
+    PlanSummary? Plan = null,
+    LoadPurpose? Purpose = null);

@@ -32,12 +32,15 @@ public sealed class PanicKernelService(
     /// <summary>The kernel's state as the configured loader sees it (the dry-run loader overlays its own).</summary>
     public CrashKernelState ReadState(LoaderKind? loader = null) => loaders.Create(loader ?? Options.Loader).ReadState();
 
+    /// <summary>The state the configured loader sees, from a reading already made (the planner's snapshot).</summary>
+    public CrashKernelState StateOf(CrashKernelState kernel) => loaders.Create(Options.Loader).Overlay(kernel);
+
     /// <summary>
     /// Readiness as /readyz, GET /v1/status and `kdumpd status` serve it, with the state the configured
     /// loader sees (a dry-run loader's in-memory arming included, marked as simulated).
     /// </summary>
     public ReadinessReport Readiness(PlanSummary? plan = null, bool deep = false) =>
-        new ReadinessEvaluator(Host, Store, time, Options.Budget).Evaluate(ReadState(), plan, deep);
+        new ReadinessEvaluator(Host, Store, time).Evaluate(ReadState(), plan, deep);
 
     /// <summary>Builds the request from configuration + overrides (discovery, capture command line).</summary>
     public LoadRequest Prepare(ArmIntent intent)
@@ -64,7 +67,8 @@ public sealed class PanicKernelService(
             intent.Triggers,
             intent.Plan,
             image.Release,
-            image.OwnInitrd is { } own ? own.CompressedBytes + own.UnpackedBytes : null);
+            image.OwnInitrd is { } own ? own.CompressedBytes + own.UnpackedBytes : null,
+            intent.Purpose);
     }
 
     /// <summary>Prepare + load; a preparation failure (no kernel, bad command line) is recorded as a refused generation.</summary>
@@ -223,7 +227,7 @@ public sealed class PanicKernelService(
             return Refuse(record, $"cannot read the capture kernel or initrd: {e.Message}", null, before);
         }
 
-        var budget = LoadBudget.Check(kernelInfo, request.InitrdMemoryBytes ?? record.Initrd?.Size, before.ReservationBytes, request.Plan, Options.Budget);
+        var budget = LoadBudget.Check(request.Plan, (ulong)kernelInfo.MemoryBytes, (ulong)(request.InitrdMemoryBytes ?? record.Initrd?.Size ?? 0), before.ReservationBytes);
         if (!budget.Fits)
         {
             var findings = budget.Findings.Count == 0 ? "" : $" ({string.Join("; ", budget.Findings)})";

@@ -8,10 +8,8 @@ namespace Kdumpd.Core.Loading;
 /// Decides readiness from fresh facts: the kernel's kexec_crash_loaded and kexec_crash_size, the running
 /// release, the files on disk, and the generations table. Nothing is cached between calls.
 /// </summary>
-public sealed class ReadinessEvaluator(HostRoot host, GenerationStore store, TimeProvider time, LoadBudgetOptions? budget = null)
+public sealed class ReadinessEvaluator(HostRoot host, GenerationStore store, TimeProvider time)
 {
-    private readonly LoadBudgetOptions _budget = budget ?? new LoadBudgetOptions();
-
     /// <summary>
     /// Evaluates every check. <paramref name="deep"/> also re-hashes kernel and initrd (SHA-256, tens of ms
     /// for a typical pair): `kdumpd status` does, /readyz probes compare size+mtime only.
@@ -128,7 +126,8 @@ public sealed class ReadinessEvaluator(HostRoot host, GenerationStore store, Tim
             : new(ReadinessReport.FilesUnchanged, false, $"{string.Join("; ", changes)} since generation {active.Number}: re-arm (kdumpd load)");
     }
 
-    private ReadinessCheck ReservationCheck(CrashKernelState state, GenerationRecord? active, PlanSummary? plan)
+    /// <summary>The same <see cref="LoadBudget"/> verdict the loader refuses on: the plan's budget, or the active generation's images unplanned.</summary>
+    private static ReadinessCheck ReservationCheck(CrashKernelState state, GenerationRecord? active, PlanSummary? plan)
     {
         if (state.ReservationBytes is not { } reservation)
         {
@@ -137,16 +136,15 @@ public sealed class ReadinessEvaluator(HostRoot host, GenerationStore store, Tim
 
         if (plan is not null)
         {
-            return reservation >= plan.RequiredBytes && plan.Fits
-                ? new(ReadinessReport.Reservation, true, $"crashkernel reserves {ByteSize.Format(reservation)}, the plan needs {ByteSize.Format(plan.RequiredBytes)}")
-                : new(ReadinessReport.Reservation, false, $"crashkernel reserves {ByteSize.Format(reservation)}, the plan needs {ByteSize.Format(plan.RequiredBytes)}{(plan.Findings.Count == 0 ? "" : ": " + string.Join("; ", plan.Findings))}");
+            var verdict = LoadBudget.Check(plan, 0, 0, reservation);
+            return new(ReadinessReport.Reservation, verdict.Fits, verdict.Findings.Count == 0 ? verdict.Summary : $"{verdict.Summary}; {string.Join("; ", verdict.Findings)}");
         }
 
         if (active?.Kernel is { } kernel && File.Exists(kernel.Path))
         {
             try
             {
-                var verdict = LoadBudget.Check(KernelImageInfo.Read(kernel.Path), active.Initrd?.Size, reservation, null, _budget);
+                var verdict = LoadBudget.Check(null, (ulong)KernelImageInfo.Read(kernel.Path).MemoryBytes, (ulong)(active.Initrd?.Size ?? 0), reservation);
                 return new(ReadinessReport.Reservation, verdict.Fits, verdict.Summary);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

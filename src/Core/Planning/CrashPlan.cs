@@ -43,16 +43,6 @@ public sealed record HeaderSegment(ulong Address, ulong Size, ulong MemorySize, 
     public bool IsPlaced => Address != 0;
 }
 
-/// <summary>What the reservation must hold, and what it holds.</summary>
-public sealed record ReservationBudget(ulong Reserved, ulong Kernel, ulong Initrd, ulong Header, ulong Backup, ulong WorkingMemory)
-{
-    public ulong Needed => Kernel + Initrd + Header + Backup + WorkingMemory;
-
-    public ulong Shortfall => Needed > Reserved ? Needed - Reserved : 0;
-
-    public bool Fits => Shortfall == 0;
-}
-
 public enum FindingSeverity
 {
     Info,

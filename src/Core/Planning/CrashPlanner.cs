@@ -14,6 +14,9 @@ namespace Kdumpd.Core.Planning;
 /// </summary>
 public static class CrashPlanner
 {
+    /// <summary>The finding code of a budget that does not fit (its message is <see cref="ReservationBudget.Summary"/>).</summary>
+    public const string ReservationTooSmall = "reservation-too-small";
+
     /// <summary>ELF_CORE_HEADER_ALIGN: the kernel places elfcorehdr on a page boundary.</summary>
     public const ulong KernelHeaderAlign = 4096;
 
@@ -428,11 +431,7 @@ public static class CrashPlanner
 
         if (!budget.Fits)
         {
-            var parts = string.Create(CultureInfo.InvariantCulture, $"kernel {ByteSize.CrashKernel(budget.Kernel)} + initrd {ByteSize.CrashKernel(budget.Initrd)} + header {ByteSize.CrashKernel(budget.Header)} + backup {ByteSize.CrashKernel(budget.Backup)} + working memory {ByteSize.CrashKernel(budget.WorkingMemory)}");
-            findings.Add(new(
-                FindingSeverity.Error,
-                "reservation-too-small",
-                $"crashkernel={MiB(reserved)}M reserved, {MiB(budget.Needed)}M needed ({parts}): raise crashkernel= to {Recommend(budget.Needed)}M and reboot"));
+            findings.Add(new(FindingSeverity.Error, ReservationTooSmall, budget.Summary));
         }
 
         return budget;
@@ -440,14 +439,14 @@ public static class CrashPlanner
 
     private static void KexecSwitches(HostSnapshot host, List<PlanFinding> findings)
     {
-        if (host.Kexec.LoadDisabled is 1)
+        if (host.Kexec.KexecLoadDisabled)
         {
-            findings.Add(new(FindingSeverity.Error, "kexec-load-disabled", "/proc/sys/kernel/kexec_load_disabled is 1: no panic kernel can be loaded until reboot"));
+            findings.Add(new(FindingSeverity.Error, "kexec-load-disabled", $"{KexecSysfs.LoadDisabledPath} is 1: no panic kernel can be loaded until reboot"));
         }
 
-        if (host.Kexec.LoadLimitPanic is 0)
+        if (host.Kexec.LoadsLeft is 0)
         {
-            findings.Add(new(FindingSeverity.Error, "kexec-load-limit-reached", "/proc/sys/kernel/kexec_load_limit_panic is 0: no more panic kernel loads are allowed until reboot"));
+            findings.Add(new(FindingSeverity.Error, "kexec-load-limit-reached", $"{KexecSysfs.LoadLimitPanicPath} is 0: no more panic kernel loads are allowed until reboot"));
         }
 
         if (host.Memory is { } memory && memory.Blocks.Any(b => !b.IsOnline))
@@ -465,11 +464,6 @@ public static class CrashPlanner
     internal static ulong AlignUp(ulong value, ulong align) => (value + align - 1) & ~(align - 1);
 
     internal static ulong AlignDown(ulong value, ulong align) => value & ~(align - 1);
-
-    private static ulong MiB(ulong bytes) => (bytes + (1UL << 20) - 1) >> 20;
-
-    /// <summary>crashkernel= sizes to suggest: the next multiple of 128 MiB above what is needed.</summary>
-    private static ulong Recommend(ulong needed) => AlignUp(MiB(needed), 128);
 
     private static string FormatCpuList(List<int> cpus)
     {

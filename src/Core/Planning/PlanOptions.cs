@@ -3,8 +3,6 @@ namespace Kdumpd.Core.Planning;
 /// <summary>What the caller decides: layout, profile (null: from the kernel release) and what will be loaded.</summary>
 public sealed record PlanOptions
 {
-    public const ulong DefaultMinimumWorkingMemory = 64UL << 20;
-
     public PlanLayout Layout { get; init; } = PlanLayout.KexecFile;
 
     public ArchProfile? Profile { get; init; }
@@ -17,7 +15,7 @@ public sealed record PlanOptions
     public string? CaptureCommandLine { get; init; }
 
     /// <summary>Memory the capture kernel needs beyond its image, initrd, header and backup.</summary>
-    public ulong MinimumWorkingMemory { get; init; } = DefaultMinimumWorkingMemory;
+    public ulong MinimumWorkingMemory { get; init; } = ReservationBudget.DefaultWorkingMemory;
 
     public static PlanOptions Default { get; } = new();
 }

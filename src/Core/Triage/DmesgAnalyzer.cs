@@ -42,6 +42,6 @@ public static class DmesgAnalyzer
     public static PanicReport Analyze(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return CrashTitler.Analyze(KernelLogText.Lines(text));
+        return CrashTitler.Analyze(KernelLogText.Read(text));
     }
 }

@@ -45,28 +45,45 @@ public static partial class KernelLogText
     }
 
     /// <summary>The message text of each line, prefixes removed; NULs and carriage returns dropped.</summary>
-    public static string[] Lines(string text)
+    public static string[] Lines(string text) => Read(text).Lines;
+
+    /// <summary>The message text of each line and the printk caller of each ("T123" a task, "C1" a CPU, "" a timestamp without caller id, null a line without a timestamp).</summary>
+    public static KernelLog Read(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var lines = text.Replace("\0", string.Empty, StringComparison.Ordinal).Split('\n');
+        var callers = new string?[lines.Length];
         for (var i = 0; i < lines.Length; i++)
         {
-            lines[i] = StripPrefix(lines[i].TrimEnd('\r'));
+            lines[i] = StripPrefix(lines[i].TrimEnd('\r'), out callers[i]);
         }
 
-        return lines;
+        return new KernelLog(lines, callers);
     }
 
     /// <summary>Removes "&lt;4&gt;", "[  12.345678]", "[ T123]", "Jan  1 00:00:00 host kernel: ", "kern  :warn  : ", "4,123,456,-;" in any order.</summary>
-    public static string StripPrefix(string line)
+    public static string StripPrefix(string line) => StripPrefix(line, out _);
+
+    /// <summary>As <see cref="StripPrefix(string)"/>, also giving the caller id ("T123", "C1"); "" for a timestamp without one; null for no timestamp.</summary>
+    public static string StripPrefix(string line, out string? caller)
     {
         ArgumentNullException.ThrowIfNull(line);
+        caller = null;
         for (var round = 0; round < 6; round++)
         {
             var m = PrefixRegex().Match(line);
             if (!m.Success || m.Length == 0)
             {
                 break;
+            }
+
+            if (m.Groups["caller"].Success)
+            {
+                caller = m.Groups["caller"].Value;
+            }
+            else if (m.Groups["time"].Success)
+            {
+                caller ??= string.Empty;
             }
 
             line = line[m.Length..];
@@ -92,6 +109,9 @@ public static partial class KernelLogText
 
     // One prefix at a time; StripPrefix loops. A single space after a timestamp belongs to it,
     // further indentation belongs to the message (call-trace frames are indented).
-    [GeneratedRegex(@"^(?:<\d{1,3}>|\s*\[\s*\d+\.\d+\] ?|\[\s*[CT]\d+\] ?|\d+,\d+,\d+,[^;]*;|(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d\S*) \S+ kernel: ?|kernel: |kern *:[a-z]+ *: ?|\[[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \d{4}\] ?)")]
+    [GeneratedRegex(@"^(?:[\w-]+ login: |<\d{1,3}>|\s*(?<time>\[\s*\d+\.\d+\]) ?|\[\s*(?<caller>[CT]\d+)\] ?|\d+,\d+,\d+,[^;]*;|(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d\S*) \S+ kernel: ?|kernel: |kern *:[a-z]+ *: ?|\[[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \d{4}\] ?)")]
     private static partial Regex PrefixRegex();
 }
+
+/// <summary>A kernel log's message lines and, per line, its printk caller id ("" with a timestamp but no caller id, null without a timestamp: other programs' output interleaved on a console).</summary>
+public sealed record KernelLog(string[] Lines, string?[] Callers);

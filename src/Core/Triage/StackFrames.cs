@@ -7,104 +7,146 @@ public readonly record struct StackFrame(string Function, string? Module, bool U
 
 /// <summary>
 /// Reads frames from report lines ("RIP: 0010:f+0x1/0x2", " f+0x1/0x2 [mod]", " [&lt;ffff...&gt;] f+0x1/0x2",
-/// "pc : f+0x1/0x2", symbolized " f mm/x.c:12 [inline]") and knows which functions are the
-/// kernel's reporting machinery rather than where a bug is: names learnt from the reporting
-/// code itself (lib/bug.c, kernel/panic.c, mm/kasan/report.c, arch/x86/mm/fault.c,
-/// arch/x86/kernel/traps.c, kernel/watchdog.c, kernel/rcu/tree_stall.h, lib/dump_stack.c) and
-/// from the string/copy helpers a sanitizer trips in on behalf of their caller.
+/// "pc : f+0x1/0x2") and knows which functions are never where a bug is (<see cref="NotGuilty"/>).
 /// </summary>
 public static partial class StackFrames
 {
-    private static readonly HashSet<string> _reportingExact = new(StringComparer.Ordinal)
-    {
-        "panic", "vpanic", "die", "__die", "__die_body", "oops_end", "oops_begin", "no_context", "bad_area_nosemaphore",
-        "__bad_area_nosemaphore", "do_user_addr_fault", "do_kern_addr_fault", "page_fault_oops", "kernelmode_fixup_or_oops",
-        "do_page_fault", "page_fault", "handle_page_fault", "exc_page_fault", "asm_exc_page_fault", "spurious_kernel_fault",
-        "do_general_protection", "general_protection", "exc_general_protection", "asm_exc_general_protection",
-        "do_error_trap", "do_trap", "do_invalid_op", "invalid_op", "exc_invalid_op", "asm_exc_invalid_op", "handle_bug",
-        "report_bug", "fixup_bug", "do_int3", "exc_int3", "do_divide_error", "exc_divide_error", "asm_exc_divide_error",
-        "__warn", "warn_slowpath_common", "warn_slowpath_fmt", "warn_slowpath_null", "__warn_printk", "check_panic_on_warn",
-        "dump_stack", "dump_stack_lvl", "__dump_stack", "show_stack", "show_trace_log_lvl", "show_regs", "__show_regs", "dump_backtrace",
-        "print_report", "print_address_description", "kasan_report", "kasan_report_invalid_free", "check_memory_region",
-        "kasan_check_range", "kasan_check_read", "kasan_check_write", "end_report", "start_report",
-        "watchdog_timer_fn", "watchdog_overflow_callback", "__hrtimer_run_queues", "hrtimer_interrupt", "__sysvec_apic_timer_interrupt",
-        "sysvec_apic_timer_interrupt", "asm_sysvec_apic_timer_interrupt", "apic_timer_interrupt", "smp_apic_timer_interrupt",
-        "local_apic_timer_interrupt", "update_process_times", "tick_sched_handle", "tick_sched_timer", "tick_nohz_handler",
-        "nmi_cpu_backtrace", "nmi_trigger_cpumask_backtrace", "arch_trigger_cpumask_backtrace", "trigger_single_cpu_backtrace",
-        "print_cpu_stall", "print_other_cpu_stall", "check_cpu_stall", "lapic_can_unplug_cpu",
-        "memcpy", "__memcpy", "memcpy_orig", "memmove", "__memmove", "memset", "__memset", "memset_orig", "memcmp", "bcmp",
-        "memchr", "memscan", "strlen", "strnlen", "strcmp", "strncmp", "strcpy", "strncpy", "strscpy", "strlcpy", "strcat", "strchr",
-        "strrchr", "strstr", "sized_strscpy", "copy_user_generic_unrolled", "copy_user_generic_string", "copy_user_enhanced_fast_string",
-        "rep_movs_alternative", "_copy_to_user", "_copy_from_user", "copy_to_user", "copy_from_user", "__copy_user_nocache",
-        "__might_sleep", "___might_sleep", "__might_resched", "__might_fault", "might_fault", "__cant_sleep",
-        "usercopy_abort", "__check_object_size", "check_heap_object", "__check_heap_object",
-        "debug_print_object", "refcount_warn_saturate", "__list_add_valid_or_report", "__list_del_entry_valid_or_report",
-        "debug_smp_processor_id", "check_preemption_disabled", "__ubsan_handle_out_of_bounds", "ubsan_epilogue",
-    };
-
-    private static readonly string[] _reportingPrefixes =
+    /// <summary>
+    /// Functions a crash passes through but whose caller has the bug, matched anywhere in the
+    /// name. One table, by group: the kernel's reporting and trap code (lib/bug.c,
+    /// kernel/panic.c, mm/kasan/report.c, arch/x86/mm/fault.c, arch/x86/kernel/traps.c,
+    /// lib/dump_stack.c); sanitizer runtimes; allocators; locking, atomics and refcounts;
+    /// string, copy and print helpers; lists and rbtrees; timers and workqueues; the device
+    /// model and USB/net teardown helpers that WARN on their caller's behalf; MMIO accessors,
+    /// checksums, unwinders; arm64 fault entry. A crash inside one of them is named after its
+    /// caller, so that one bug in one caller is one group.
+    /// </summary>
+    private static readonly string[] _notGuilty =
     [
-        "kasan_", "__kasan_", "__asan_", "asan_", "kmsan_", "__msan_", "kcsan_", "kfence_", "__kfence_", "__ubsan_", "ubsan_",
-        "lockdep_", "__lockdep_", "print_", "printk", "vprintk", "_printk", "dump_stack", "show_stack", "__sanitizer",
-        "__fortify_", "fortify_panic",
+        // Reporting, traps, panics.
+        "panic", "report_bug", "fixup_bug", "invalid_op", "do_error", "_trap$|do_trap", "print_report", "print_usage_bug",
+        "print_address_description", "show_stack", "dump_stack", "walk_stack", "dump_backtrace", "warn_slowpath", "warn_alloc",
+        "warn_bogus", "__warn", "print_tainted", "^get_taint$", "program_check_exception", "program_check_common", "__fortify_report",
+        "assertfail",
+
+        // Sanitizers.
+        "__sanitizer", "__asan", "kasan", "hwasan", "__msan", "kmsan", "kcsan_setup_watchpoint", "check_memory_region",
+        "check_heap_object", "check_object", "read_word_at_a_time", "(?:read|write)_once_.*nocheck",
+
+        // Allocation and freeing.
+        "alloc_page", "k?v?(?:m|z|c)alloc", "krealloc", "kmem_cache", "allocate_slab", "__alloc_frozen_pages", "folio_(?:alloc|unlock)",
+        "filemap_alloc_folio", "__filemap_get_folio", "find_or_create_page", "do_read_cache_folio", "read_cache_page", "pagecache_get_page",
+        "grab_cache_page_write_begin", "slab_", "^kv?free$", "kfree_skb", "memdup", "strdup", "strndup", "find_lock_entries",
+        "truncate_inode_pages_range", "__phys_addr",
+
+        // Debug objects, lockdep, locking, atomics, refcounts.
+        "debug_object", "timer_is_static_object", "work_is_static_object", "print_unlock", "imbalance_bug", "lockdep", "bh_enable",
+        "bh_disable", "perf_trace", "lock_acquire", "lock_release", "lock_class", "mark_lock", "(?:reacquire|mark)_held_locks",
+        "raw_spin_rq", "spin_lock", "spin_trylock", "spin_unlock", "read_lock", "read_trylock", "write_lock", "write_trylock",
+        "read_unlock", "write_unlock", "^down$", "down_read", "down_write", "down_trylock", "up_read", "up_write", "^mutex_",
+        "^__mutex_", "^rt_mutex_", "owner_on_cpu", "osq_lock", "osq_unlock",
+        "atomic(?:64)?_(?:dec|inc|read|set|or|xor|and|add|sub|fetch|xchg|cmpxchg|try)", "(?:set|clear|change|test)_bit", "__wake_up",
+        "^refcount_", "^kref_", "ref_tracker", "seqprop_assert", "^complete$", "wait_for_completion", "(?:trace|lockdep)_(?:hard|soft)irq",
+        "^(?:un)?lock_page", "__might_fault", "might_fault", "might_sleep", "__might_resched",
+
+        // Strings, memory, copies, printing.
+        "memcpy", "memcmp", "memset", "memchr", "memmove", "strcmp", "strncmp", "strcpy", "strlcpy", "strncpy", "strscpy", "strlen",
+        "strstr", "strnstr", "strnlen", "strchr", "copy_to_user", "copy_from_user", "copy_to_iter", "copy_from_iter",
+        "copy_page_to_iter", "copy_page_from_iter", "copy_folio_to_iter", "^copyin$", "^copyout$", "put_user", "get_user",
+        "extract_(?:user|iter)_to_sg", "string", "pointer", "snprintf", "scnprintf", "kasprintf", "kvasprintf", "printk", "va_format",
+        "dev_info", "dev_notice", "dev_warn", "dev_err", "dev_alert", "dev_crit", "dev_emerg", "hex_dump_to_buffer", "print_hex_dump",
+
+        // Lists, trees, hashes, arrays.
+        "list_add", "list_del", "list_replace", "list_move", "list_splice", "^rb_", "^__rb_", "^klist_", "rhashtable_lookup",
+        "xas_(?:start|load|find)", "ida_free",
+
+        // Timers and workqueues.
+        "del_timer", "lock_timer_base", "__timer_delete_sync", "sk_stop_timer_sync", "__mod_timer", "flush_work", "__cancel_work_timer",
+        "cancel_work_sync", "try_to_grab_pending", "flush_workqueue", "drain_workqueue", "destroy_workqueue", "queue_work", "insert_work",
+        "__queue_delayed_work", "queue_delayed_work_on", "finish_wait", "kthread_stop", "cleanup_srcu_struct",
+
+        // Device model, sysfs, USB and netdev teardown.
+        "kobject_", "add_uevent_var", "get_device_parent", "device_add", "device_del", "device_unregister", "device_destroy",
+        "device_release", "devres_release_all", "hwrng_unregister", "i2c_del_adapter", "__unregister_client", "device_for_each_child",
+        "rollback_registered", "unregister_netdev", "sysfs_remove", "device_remove_file", "tty_unregister_device", "^put_device$",
+        "dummy_urb_enqueue", "usb_kill_urb", "usb_kill_anchored_urbs", "usb_control_msg", "usb_hcd_submit_urb", "usb_submit_urb",
+
+        // VFS reference helpers.
+        "^iput$", "^iput_final$", "^ihold$", "fast_dput", "dput", "mark_buffer_dirty", "drop_nlink",
+
+        // MMIO, port I/O, checksums.
+        "readb$", "readw$", "readl$", "readq$", "writeb$", "writew$", "writel$", "writeq$", "logic_in", "logic_out", "^crc\\d+", "crc_itu_t",
+
+        // Unwinding, retpolines, arm64 fault entry.
+        "stack_trace_consume_entry", "arch_stack_walk", "stack_trace_save", "_indirect_thunk_", "do_(?:kernel|translation)_fault",
+        "do_mem_abort", "el1_abort", "el1h_64_sync(?:_handler)?",
+    ];
+
+    /// <summary>Syscall entry prefixes: "__x64_sys_mremap", "__se_sys_mremap" and "SyS_mremap" are one function.</summary>
+    private static readonly string[] _syscallPrefixes =
+    [
+        "SYSC_", "SyS_", "sys_", "__x64_", "__ia32_", "__arm64_", "____sys_", "___sys_", "__sys_", "__se_", "__se_sys_", "__do_sys_",
+        "compat_SYSC_", "compat_SyS_", "ksys_",
     ];
 
     /// <summary>
-    /// Generic helpers a bug passes through but is never in: locking, list and string primitives,
-    /// allocators, user copies, atomics and refcounts, retpoline thunks, tracing. A crash inside
-    /// one of them is named after its caller, as syzbot does, so that one bug in one caller is one group.
-    /// </summary>
-    [GeneratedRegex(@"^(?:_*raw_|do_raw_|queued_|native_queued_|_*lock_acquire|lock_release|lock_is_held|mark_lock|mark_held_locks|lock_timer_base|_*mutex_|_*rt_mutex_|down_(?:read|write|trylock|interruptible|killable)|^down$|up_(?:read|write)|_*rwsem_|_*spin_|_*read_lock|_*write_lock|_*read_unlock|_*write_unlock|osq_lock|_*list_(?:add|del)|list_(?:add|del|replace|move|splice)|_*hlist_|__x86_indirect_thunk|__x86_return_thunk|_*kmalloc|_*kvmalloc|kzalloc|kcalloc|krealloc|kmem_cache_|slab_|__slab_|___slab_|alloc_pages|__alloc_pages|kfree$|kvfree$|kfree_skb|kfree_sensitive|__might_|might_sleep|might_fault|atomic(?:64)?_|arch_atomic|refcount_|__refcount_|kref_|(?:set|clear|change|test)_bit|__wake_up|complete$|wait_for_completion|_*copy_(?:to|from)_(?:user|iter)|copy_page_(?:to|from)_iter|put_user|get_user|__get_user|__put_user|strncpy_from_user|strnlen_user|perf_trace_|trace_|debug_object|debug_check|timer_is_static_object|work_is_static_object|kobject_|__phys_addr|check_object|check_heap_object|snprintf|vsnprintf|sprintf|scnprintf|kasprintf|string|pointer|flush_work|__flush_work|flush_workqueue|queue_work|__queue_work|cancel_work|__cancel_work|del_timer|__del_timer|timer_delete|try_to_grab_pending|finish_wait|prepare_to_wait|dput$|fast_dput|iput$|iput_final|mark_buffer_dirty|xas_(?:start|load|find))")]
-    private static partial Regex HelperRegex();
-
-    /// <summary>True for a locking, list, string, allocation or copy helper (see <see cref="HelperRegex"/>).</summary>
-    public static bool IsHelper(string function) => HelperRegex().IsMatch(function ?? string.Empty);
-
-    /// <summary>
     /// Where a stall's looping code was entered from: a syscall, a workqueue, a softirq, a timer,
-    /// a kthread. A stall is named after the frame just above the first of these, which stays the
-    /// same while the looping code's innermost frame varies from sample to sample.
+    /// a kthread, a file or socket operation. A stall is named after the frame just above the
+    /// first of these, which stays the same while the looping code's innermost frame varies.
     /// </summary>
-    [GeneratedRegex(@"^(?:process_one_work|do_syscall_|do_fast_syscall_|x64_sys_call|sysenter_dispatch|el0_svc|invoke_syscall|netif_receive_skb|__netif_receive_skb|do_softirq|__do_softirq|handle_softirqs|call_timer_fn|_*run_timers|run_timer_softirq|hrtimer_run|run_ksoftirqd|smpboot_thread_fn|kthread$|start_secondary|cpu_startup_entry|ret_from_fork|vfs_write|vfs_read|vfs_iter_read|vfs_iter_write|do_iter_read|do_iter_write|call_read_iter|call_write_iter|new_sync_read|new_sync_write|vfs_ioctl|ksys_ioctl|compat_ioctl|blkdev_ioctl|do_iter_readv_writev|call_mmap|mmap_region|do_mmap|do_dentry_open|vfs_open|sock_sendmsg|sock_recvmsg|__sock_release|sock_release|sock_do_ioctl|sock_ioctl|nfnetlink_rcv_msg|rtnetlink_rcv_msg|netlink_dump|__do_fault|do_page_fault|exc_page_fault|__fput|task_work_run|exit_to_user|smp_call_function|tasklet_action|tasklet_hi_action)")]
-    private static partial Regex StallAnchorRegex();
+    private static readonly string[] _stallAnchors =
+    [
+        "process_one_work", "do_syscall_", "do_fast_syscall_", "sysenter_dispatch", "tracesys_phase2", "el0_svc_handler", "invoke_syscall",
+        "ret_fast_syscall", "netif_receive_skb", "do_softirq", "call_timer_fn", "_run_timers", "run_timer_softirq", "hrtimer_run",
+        "run_ksoftirqd", "smpboot_thread_fn", "^kthread$", "start_secondary", "cpu_startup_entry", "ret_from_fork",
+        "vfs_write", "vfs_read", "vfs_iter_read", "vfs_iter_write", "do_iter_read", "do_iter_write", "call_read_iter", "call_write_iter",
+        "new_sync_read", "new_sync_write", "vfs_ioctl", "ksys_ioctl", "compat_ioctl", "compat_sys_ioctl", "blkdev_driver_ioctl",
+        "blkdev_ioctl", "do_iter_readv_writev", "^call_mmap", "mmap_region", "do_mmap", "do_dentry_open", "vfs_open",
+        "^sock_sendmsg", "^sock_recvmsg", "^sock_release", "^__sock_release", "^setsockopt$", "kernel_setsockopt", "sock_common_setsockopt",
+        "^listen$", "kernel_listen", "sk_common_release", "^sock_mmap", "^accept$", "kernel_accept", "^sock_do_ioctl", "^sock_ioctl",
+        "^compat_sock_ioctl", "^nfnetlink_rcv_msg", "^rtnetlink_rcv_msg", "^netlink_dump", "^(?:sys_)?(?:socketpair|connect|ioctl)",
+        "__do_fault", "do_page_fault", "^page_fault$", "__fput", "task_work_run", "exit_to_usermode", "smp_call_function",
+        "tasklet_action", "tasklet_hi_action",
+    ];
 
-    public static bool IsStallAnchor(string function) => StallAnchorRegex().IsMatch(function ?? string.Empty);
+    private static readonly Regex _notGuiltyRegex = new(string.Join('|', _notGuilty), RegexOptions.CultureInvariant);
 
-    /// <summary>True for a function that reports, traps or copies on behalf of the code with the bug.</summary>
-    public static bool IsReporting(string function)
+    private static readonly Regex _stallAnchorRegex = new(string.Join('|', _stallAnchors), RegexOptions.CultureInvariant);
+
+    /// <summary>True for a function that reports, traps, allocates, locks or copies on behalf of the code with the bug.</summary>
+    public static bool NotGuilty(string function) => _notGuiltyRegex.IsMatch(function ?? string.Empty);
+
+    /// <summary>True for a dispatching function (syscall entry, workqueue, softirq, ...) that a stall is named below.</summary>
+    public static bool IsStallAnchor(string function) => _stallAnchorRegex.IsMatch(function ?? string.Empty);
+
+    /// <summary>"__x64_sys_mremap" → "mremap": the shortest name left by removing one syscall entry prefix.</summary>
+    public static string WithoutSyscallPrefix(string function)
     {
         ArgumentNullException.ThrowIfNull(function);
-        if (_reportingExact.Contains(function))
+        var best = function;
+        foreach (var prefix in _syscallPrefixes)
         {
-            return true;
-        }
-
-        foreach (var p in _reportingPrefixes)
-        {
-            if (function.StartsWith(p, StringComparison.Ordinal))
+            if (function.StartsWith(prefix, StringComparison.Ordinal) && function.Length - prefix.Length < best.Length)
             {
-                return true;
+                best = function[prefix.Length..];
             }
         }
 
-        return false;
+        return best;
     }
 
-    /// <summary>The frame on a trace line, or null when the line is not one.</summary>
+    /// <summary>The frame on a trace line, or null when the line is not one. Inlined frames of a symbolized trace ("f mm/x.c:12 [inline]") are not frames of their own.</summary>
     public static StackFrame? Parse(string line)
     {
         ArgumentNullException.ThrowIfNull(line);
         var m = FrameRegex().Match(line);
-        if (!m.Success)
+        if (m.Success)
         {
-            m = SymbolizedFrameRegex().Match(line);
-            if (!m.Success)
-            {
-                return null;
-            }
+            return new StackFrame(Clean(m.Groups["f"].Value), m.Groups["mod"].Success ? m.Groups["mod"].Value : null, m.Groups["q"].Success);
         }
 
-        return new StackFrame(Clean(m.Groups["f"].Value), m.Groups["mod"].Success ? m.Groups["mod"].Value : null, m.Groups["q"].Success);
+        m = ArmFrameRegex().Match(line);
+        return m.Success ? new StackFrame(Clean(m.Groups["f"].Value), null, false) : null;
     }
 
     /// <summary>The function of an instruction-pointer line (x86 "RIP: 0010:f+...", older "IP: [&lt;..&gt;] f+...", arm64 "pc : f+..."), or null (user mode, unknown).</summary>
@@ -112,8 +154,11 @@ public static partial class StackFrames
     {
         ArgumentNullException.ThrowIfNull(line);
         var m = IpRegex().Match(line);
-        return m.Success ? Clean(m.Groups["f"].Value) : null;
+        return m.Success && m.Groups["f"].Success ? Clean(m.Groups["f"].Value) : null;
     }
+
+    /// <summary>True for an instruction-pointer line, also one without a symbol (user mode, "(null)").</summary>
+    public static bool IsInstructionPointerLine(string line) => IpRegex().IsMatch(line ?? string.Empty);
 
     /// <summary>"tcp_v4_rcv.cold.12" → "tcp_v4_rcv": compiler clones are the same function.</summary>
     public static string Clean(string function)
@@ -123,12 +168,13 @@ public static partial class StackFrames
         return dot > 0 ? function[..dot] : function;
     }
 
-    [GeneratedRegex(@"^\s*(?:\[<?[0-9a-fx]+>?\]\s*)*(?<q>\?\s+)?(?:\[<?[0-9a-fx]+>?\]\s*)*(?:\(?)(?<f>[A-Za-z_][\w.$]*)\+0x[0-9a-f]+/0x[0-9a-f]+\)?(?:\s+\[(?<mod>[\w-]+)(?:\s+\w+)?\])?")]
+    [GeneratedRegex(@"^\s*(?:\[<?[0-9a-fx]+>?\]\s*){0,2}(?<q>\?\s+)?(?:\[<?[0-9a-fx]+>?\]\s*)*\(?(?<f>[A-Za-z_][\w$]*)(?:\.[\w.]*)?\+0x[0-9a-f]+(?:/0x[0-9a-f]+)?\)?(?:\s+\[(?<mod>[\w-]+)(?:\s+\w+)?\])?")]
     private static partial Regex FrameRegex();
 
-    [GeneratedRegex(@"^\s+(?<q>\?\s+)?(?<f>[A-Za-z_][\w.$]*)\s+(?:[\w./-]+\.[chS]:\d+(?::\d+)?|\[inline\])")]
-    private static partial Regex SymbolizedFrameRegex();
+    /// <summary>32-bit arm: "[&lt;c0&gt;] (f) from [&lt;c1&gt;] (g+0x..)".</summary>
+    [GeneratedRegex(@"^\s*\[<[0-9a-f]+>\] \((?<f>[A-Za-z_][\w.]*)\) from \[<[0-9a-f]+>\]")]
+    private static partial Regex ArmFrameRegex();
 
-    [GeneratedRegex(@"^\s*(?:RIP|EIP|IP|NIP|pc|PC is at)\s*:?\s*(?:[0-9a-f]{4}:)?(?:\[<[0-9a-f]+>\]\s*)*(?<f>[A-Za-z_][\w.$]*)\+0x[0-9a-f]+")]
+    [GeneratedRegex(@"(?:IP|NIP|pc |PC is at):? (?:(?:[0-9]+:)?(?:\[<?(?:0x)?[0-9a-f]+>?\] +){0,2}(?<f>[A-Za-z0-9_]+)[.+]|(?:[0-9]+:)?0x[0-9a-f]+|(?:[0-9]+:)?\[<?[0-9a-f]+>?\] +\[< *\(null\)>\] +\(null\)|[0-9]+: +\(null\))")]
     private static partial Regex IpRegex();
 }

@@ -4,6 +4,7 @@ using Kdumpd.Core.Host;
 using Kdumpd.Core.Loading;
 using Kdumpd.Core.Units;
 using Kdumpd.Daemon.Configuration;
+using Kdumpd.Daemon.Hosting;
 
 namespace Kdumpd.Daemon.Cli;
 
@@ -34,7 +35,7 @@ public static class StatusCommand
                 var db = new KdumpdDatabase(settings.Database);
                 db.Migrate();
                 var evaluator = new ReadinessEvaluator(host, new GenerationStore(db), TimeProvider.System);
-                var report = evaluator.Evaluate(new KexecSysfs(host).Read(), plan: null, deep: true);
+                var report = evaluator.Evaluate(new KexecSysfs(host).Read(), PlanNow(settings, host), deep: true);
                 if (parseResult.GetValue(format) == "json")
                 {
                     await output.WriteLineAsync(ReadinessJson.Serialize(report));
@@ -52,6 +53,19 @@ public static class StatusCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The daemon's own planning pass, so the reservation figure is the one /readyz gives; none when the host cannot be read.</summary>
+    private static PlanSummary? PlanNow(KdumpdOptions settings, HostRoot host)
+    {
+        try
+        {
+            return DaemonHost.PlanningFor(settings, host, DaemonHost.LoadingOptionsFrom(settings)).PlanNow().Summary(null);
+        }
+        catch (HostFileException)
+        {
+            return null;
+        }
     }
 
     private static async Task WriteText(TextWriter output, ReadinessReport report)

@@ -50,9 +50,6 @@ public static class DaemonHost
 
         var host = new HostRoot(options.HostRoot);
         var loadingOptions = LoadingOptionsFrom(options);
-        var layout = options.Loader.Layout is { Length: > 0 } l && PlanLayoutNames.TryParse(l, out var parsed)
-            ? parsed
-            : HostPlanning.LayoutFor(loadingOptions.Loader);
         var database = new KdumpdDatabase(options.Database);
 
         builder.Services.AddSingleton(options);
@@ -64,8 +61,8 @@ public static class DaemonHost
         builder.Services.AddSingleton(sp => new GenerationStore(sp.GetRequiredService<KdumpdDatabase>()));
         builder.Services.AddSingleton(sp => new PanicKernelLoaders(new KexecSysfs(host), new KexecSyscalls(), new ProcessRunner(), loadingOptions.KexecTools));
         builder.Services.AddSingleton(sp => new PanicKernelService(host, sp.GetRequiredService<PanicKernelLoaders>(), sp.GetRequiredService<GenerationStore>(), loadingOptions, sp.GetRequiredService<TimeProvider>(), logger));
-        builder.Services.AddSingleton(sp => new ReadinessEvaluator(host, sp.GetRequiredService<GenerationStore>(), sp.GetRequiredService<TimeProvider>(), loadingOptions.Budget));
-        builder.Services.AddSingleton(new HostPlanning(host, loadingOptions, layout, ArchProfile.FromName(options.Loader.Profile)));
+        builder.Services.AddSingleton(sp => new ReadinessEvaluator(host, sp.GetRequiredService<GenerationStore>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(PlanningFor(options, host, loadingOptions));
         builder.Services.AddSingleton(sp => new CrashHotplugReader(host, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IReloadTarget, DaemonReloadTarget>();
         builder.Services.AddReloadWatching(new WatchOptions
@@ -126,6 +123,17 @@ public static class DaemonHost
         app.MapKdumpdApi(options.Api.PublicDocs);
         app.MapKdumpdDashboard();
         return app;
+    }
+
+    /// <summary>The planning pass the daemon runs, from configuration: `kdumpd status` plans with the same one, so both report one budget.</summary>
+    public static HostPlanning PlanningFor(KdumpdOptions options, HostRoot host, LoadingOptions loading)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loading);
+        var layout = options.Loader.Layout is { Length: > 0 } l && PlanLayoutNames.TryParse(l, out var parsed)
+            ? parsed
+            : HostPlanning.LayoutFor(loading.Loader);
+        return new HostPlanning(host, loading, layout, ArchProfile.FromName(options.Loader.Profile));
     }
 
     public static LoadingOptions LoadingOptionsFrom(KdumpdOptions options) => new()

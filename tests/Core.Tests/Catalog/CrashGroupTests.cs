@@ -62,7 +62,7 @@ public sealed class CrashGroupTests : IDisposable
     }
 
     [Fact]
-    public void A_kdumpd_dump_without_dmesg_gets_it_from_the_vmcore_and_its_title()
+    public void A_scan_lists_a_dump_without_dmesg_at_once_and_does_not_read_its_vmcore()
     {
         var dir = _trees.Dir("20261124T100000Z-web1");
         File.Copy(DumpFixtures.File("qemu-6.1-sysrq", "dump.kdump"), Path.Join(dir, "vmcore"));
@@ -70,12 +70,39 @@ public sealed class CrashGroupTests : IDisposable
         var catalog = Catalog();
 
         catalog.Scan(Ct);
-        catalog.Scan(Ct);
 
         var row = catalog.List(new DumpQuery()).Items.Single();
+        row.VmcorePath.Should().Be(Path.Join(dir, "vmcore"));
+        row.Title.Should().BeNull("the title follows from the background triage");
+        row.TriageNote.Should().BeNull();
+        File.Exists(Path.Join(dir, "dmesg.txt")).Should().BeFalse("the scan did not read the printk buffer");
+    }
+
+    [Fact]
+    public async Task A_kdumpd_dump_without_dmesg_gets_it_from_the_vmcore_and_its_title_after_the_scan()
+    {
+        var dir = _trees.Dir("20261124T100000Z-web1");
+        File.Copy(DumpFixtures.File("qemu-6.1-sysrq", "dump.kdump"), Path.Join(dir, "vmcore"));
+        DumpTrees.Marker(dir, "{\"complete\": true}");
+        var catalog = Catalog();
+
+        var scan = await catalog.ScanAsync(Ct);
+        var titled = await catalog.BackgroundTriage.WaitAsync(TimeSpan.FromMinutes(1), Ct);
+
+        scan.Added.Should().Be(1);
+        titled.Should().Be(1);
+        var row = catalog.List(new DumpQuery()).Items.Single();
         row.Title.Should().Be("Kernel panic - not syncing: sysrq triggered crash");
+        row.TriageNote.Should().Be("dmesg read from the vmcore");
+        row.CallTrace.Should().NotBeEmpty();
         File.ReadAllText(Path.Join(dir, "dmesg.txt")).Should().Be(File.ReadAllText(DumpFixtures.File("qemu-6.1-sysrq", "dmesg.txt")));
-        row.DmesgPath.Should().Be(Path.Join(dir, "dmesg.txt"), "the second scan sees the file the first one wrote");
+
+        catalog.Scan(Ct);
+
+        row = catalog.List(new DumpQuery()).Items.Single();
+        row.DmesgPath.Should().Be(Path.Join(dir, "dmesg.txt"), "the next scan sees the file the triage wrote");
+        row.Title.Should().Be("Kernel panic - not syncing: sysrq triggered crash");
+        catalog.TriagePending(Ct).Should().Be(0, "a vmcore is read once per change of its directory");
     }
 
     [Fact]
@@ -87,9 +114,11 @@ public sealed class CrashGroupTests : IDisposable
         var catalog = Catalog();
 
         catalog.Scan(Ct);
+        catalog.TriagePending(Ct).Should().Be(1);
 
         var row = catalog.List(new DumpQuery()).Items.Single();
         row.Title.Should().BeNull();
         row.TriageNote.Should().StartWith("no dmesg: ").And.Contain("not in the dump");
+        catalog.TriagePending(Ct).Should().Be(0, "the note says it was tried");
     }
 }

@@ -102,6 +102,25 @@ public static class SyntheticDumps
         f.SetLength(cutAt ?? end);
     }
 
+    /// <summary>
+    /// Writes an ELF vmcore with one PT_LOAD of <paramref name="payloadBytes"/> random bytes (real
+    /// data, not a hole: what an upload sends and a digest reads); returns its size.
+    /// </summary>
+    public static long WriteRandomElf(string path, long payloadBytes, string? vmcoreinfo = null)
+    {
+        var header = ElfHeader([(0x100000, (ulong)payloadBytes)], vmcoreinfo: vmcoreinfo);
+        using var f = new FileStream(path, FileMode.Create, FileAccess.Write);
+        f.Write(header);
+        var buffer = new byte[4 << 20];
+        for (var left = payloadBytes; left > 0; left -= buffer.Length)
+        {
+            Random.Shared.NextBytes(buffer);
+            f.Write(buffer, 0, (int)Math.Min(buffer.Length, left));
+        }
+
+        return f.Length;
+    }
+
     public static byte[] Notes(int cpus, string vmcoreinfo, bool bigEndian)
     {
         using var ms = new MemoryStream();

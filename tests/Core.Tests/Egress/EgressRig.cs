@@ -28,19 +28,7 @@ internal sealed class EgressRig : IAsyncDisposable
 
         DumpFolder = Directory.CreateDirectory(Path.Join(DumpDirectory, $"20261124T100000Z-{Host}")).FullName;
         VmcorePath = Path.Join(DumpFolder, "vmcore");
-        var payload = vmcoreBytes / 4096 * 4096;
-        var header = SyntheticDumps.ElfHeader([(0x100000, (ulong)payload)]);
-        using (var f = new FileStream(VmcorePath, FileMode.Create, FileAccess.Write))
-        {
-            f.Write(header);
-            var buffer = new byte[1 << 20];
-            for (long left = payload; left > 0; left -= buffer.Length)
-            {
-                Random.Shared.NextBytes(buffer);
-                f.Write(buffer, 0, (int)Math.Min(buffer.Length, left));
-            }
-        }
-
+        SyntheticDumps.WriteRandomElf(VmcorePath, vmcoreBytes / 4096 * 4096);
         File.WriteAllText(Path.Join(DumpFolder, "dmesg.txt"), "[   21.793926] Kernel panic - not syncing: sysrq triggered crash\n");
         DumpTrees.Marker(DumpFolder, $$"""{"format_version":1,"hostname":"{{Host}}","started_at":"2026-11-24T10:00:00Z","complete":true}""");
         Database = new KdumpdDatabase(Path.Join(Root, "kdumpd.db"));

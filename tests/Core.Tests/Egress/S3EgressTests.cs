@@ -113,4 +113,26 @@ public sealed class S3EgressTests
         var vmcore = await ObjectBytesAsync(s3, $"crashes/{rig.RemoteFolder}/vmcore");
         vmcore.Should().Equal(File.ReadAllBytes(rig.VmcorePath));
     }
+
+    [Fact]
+    public async Task Full_target_fails_with_a_reason_naming_the_object_and_nothing_local_is_deleted()
+    {
+        Assert.SkipWhen(S3rverServer.SkipReason is not null, S3rverServer.SkipReason ?? "");
+        Assert.SkipWhen(SmallTmpfs.SkipReason is not null, SmallTmpfs.SkipReason ?? "");
+        using var s3 = new S3rverServer();
+        using var full = new SmallTmpfs(s3.DataDirectory, mebibytes: 8);
+        s3.Start();
+        await using var rig = new EgressRig(24 << 20);
+        var local = rig.LocalFiles();
+
+        await rig.Coordinator(Target(s3, EgressRig.FastLimits(partSize: 5 << 20))).RunPassAsync(CancellationToken.None);
+
+        // s3rver dies on ENOSPC (an unhandled write error) instead of answering 507 as Ceph RGW
+        // does or XMinioStorageFull as MinIO does (those fail at once, as refusals): to kdumpd the
+        // server went away, which is retried, then failed with where.
+        var status = rig.Store.Get(rig.Dump.Id, "fleet-bucket")!;
+        status.State.Should().Be(EgressState.Failed);
+        status.Reason.Should().Contain($"s3://{S3rverServer.Bucket}/crashes/{rig.RemoteFolder}/vmcore at {s3.Endpoint}");
+        rig.LocalFiles().Should().BeEquivalentTo(local);
+    }
 }

@@ -120,4 +120,40 @@ public sealed class SftpEgressTests
         File.ReadAllBytes(remote).Should().Equal(File.ReadAllBytes(rig.VmcorePath));
         File.Exists(partial).Should().BeFalse();
     }
+
+    [Fact]
+    public async Task Full_target_fails_with_a_clear_reason_and_nothing_local_is_deleted()
+    {
+        Assert.SkipWhen(SshdServer.SkipReason is not null, SshdServer.SkipReason ?? "");
+        Assert.SkipWhen(SmallTmpfs.SkipReason is not null, SmallTmpfs.SkipReason ?? "");
+        using var sshd = new SshdServer();
+        using var full = new SmallTmpfs(sshd.UploadRoot, mebibytes: 4);
+        sshd.Start();
+        await using var rig = new EgressRig(12 << 20);
+        var local = rig.LocalFiles();
+
+        await rig.Coordinator(Target(sshd)).RunPassAsync(CancellationToken.None);
+
+        var status = rig.Store.Get(rig.Dump.Id, "backup-host")!;
+        status.State.Should().Be(EgressState.Failed);
+        status.Reason.Should().Contain("vmcore.part").And.Contain("is its filesystem full");
+        status.Attempts.Should().Be(1, "a full target is not retried by itself");
+        rig.LocalFiles().Should().BeEquivalentTo(local);
+    }
+
+    [Fact]
+    public async Task Host_that_refuses_shell_commands_is_verified_by_reading_the_copy_back()
+    {
+        Assert.SkipWhen(SshdServer.SkipReason is not null, SshdServer.SkipReason ?? "");
+        using var sshd = new SshdServer(sftpOnly: true);
+        sshd.Start();
+        await using var rig = new EgressRig(4 << 20);
+
+        await rig.Coordinator(Target(sshd)).RunPassAsync(CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
+
+        var status = rig.Store.Get(rig.Dump.Id, "backup-host")!;
+        status.State.Should().Be(EgressState.Verified, status.Reason);
+        var remote = Path.Join(sshd.UploadRoot, "crashes", rig.RemoteFolder, "vmcore");
+        File.ReadAllBytes(remote).Should().Equal(File.ReadAllBytes(rig.VmcorePath));
+    }
 }

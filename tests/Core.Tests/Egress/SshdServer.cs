@@ -11,7 +11,8 @@ internal sealed class SshdServer : LoopbackServer
 {
     public const string Sshd = "/usr/sbin/sshd";
 
-    public SshdServer()
+    /// <param name="sftpOnly">ForceCommand internal-sftp: the host runs no shell command (exec refused).</param>
+    public SshdServer(bool sftpOnly = false)
         : base("sshd")
     {
         Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", HostKeyPath);
@@ -33,6 +34,7 @@ internal sealed class SshdServer : LoopbackServer
             StrictModes no
             Subsystem sftp internal-sftp
             LogLevel ERROR
+            {(sftpOnly ? "ForceCommand internal-sftp" : "")}
             """);
         Directory.CreateDirectory("/run/sshd");
     }

@@ -1,5 +1,8 @@
 using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Host;
 using Kdumpd.Core.Loading;
+using Kdumpd.Core.Planning;
+using Kdumpd.Core.Reload;
 using Kdumpd.Core.Processes;
 
 namespace Kdumpd.Core.Tests.Loading;
@@ -86,7 +89,7 @@ public sealed class PanicKernelServiceTests : IDisposable
         syscalls.Calls.Should().BeEmpty();
         result.Generation.Outcome.Should().Be(GenerationOutcome.Refused);
         result.Generation.Error.Should().Be(
-            "refusing to load: crashkernel reserves 16 MiB, this load needs 98 MiB (kernel 17.5 KiB file, in memory 63.6 MiB + initrd 1.4 MiB + ELF core header 1 MiB + capture kernel working memory 32 MiB): raise crashkernel= to at least 99M and reboot");
+            "refusing to load: crashkernel reserves 16 MiB, 130 MiB needed (kernel 63.6 MiB + initrd 1.4 MiB + header 1 MiB + backup 0 B + working memory 64 MiB): raise crashkernel= to 256M and reboot");
         store.Latest()!.Outcome.Should().Be(GenerationOutcome.Refused);
     }
 
@@ -95,14 +98,14 @@ public sealed class PanicKernelServiceTests : IDisposable
     {
         var (service, syscalls, _) = Service(0);
         using var __ = service;
-        var plan = new PlanSummary("ab12cd34ef56" + new string('0', 52), 268435456, 300L * 1024 * 1024, ["4 memory ranges hot-added since boot need 2 MiB more header"], "{\"plan\":1}", new byte[] { 0x7f, (byte)'E', (byte)'L', (byte)'F' });
+        var plan = new PlanSummary("ab12cd34ef56" + new string('0', 52), new ReservationBudget(256UL << 20, 100UL << 20, 100UL << 20, 4096, 0, 100UL << 20), ["4 memory ranges hot-added since boot need 2 MiB more header"], "{\"plan\":1}", new byte[] { 0x7f, (byte)'E', (byte)'L', (byte)'F' });
 
         var result = await service.ArmAsync(Automatic with { Plan = plan }, TestContext.Current.CancellationToken);
 
         syscalls.Calls.Should().BeEmpty();
         result.Generation.Outcome.Should().Be(GenerationOutcome.Refused);
-        result.Generation.Error.Should().Contain("crashkernel reserves 256 MiB, this load needs 300 MiB")
-            .And.Contain("the plan (ab12cd34ef56) needs 300 MiB")
+        result.Generation.Error.Should().Contain("crashkernel reserves 256 MiB, 300 MiB needed (kernel 100 MiB + initrd 100 MiB + header 4 KiB + backup 0 B + working memory 100 MiB)")
+            .And.Contain("raise crashkernel= to 384M")
             .And.Contain("4 memory ranges hot-added");
         result.Generation.PlanFingerprint.Should().Be(plan.Fingerprint);
         result.Generation.PlanJson.Should().Be("{\"plan\":1}");
@@ -119,7 +122,7 @@ public sealed class PanicKernelServiceTests : IDisposable
         var automatic = await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
 
         automatic.Generation.Outcome.Should().Be(GenerationOutcome.Refused);
-        automatic.Generation.Error.Should().Contain("kexec_load_limit_panic has 1 unit left");
+        automatic.Generation.Error.Should().Contain("kexec_load_limit_panic has 1 unit(s) left");
         syscalls.Calls.Should().BeEmpty();
 
         var byOperator = await service.ArmAsync(Operator, TestContext.Current.CancellationToken);
@@ -128,6 +131,32 @@ public sealed class PanicKernelServiceTests : IDisposable
         byOperator.Generation.LoadBudgetLeft.Should().Be(0);
         _host.Read(KexecSysfs.LoadLimitPanicPath).Should().Be("0");
     }
+
+    [Fact]
+    public async Task With_one_load_unit_left_a_new_kernel_is_loaded_and_hotplug_churn_is_refused()
+    {
+        _host.Write(KexecSysfs.LoadLimitPanicPath, "1\n");
+        var (service, syscalls, _) = Service(0);
+        using var _ = service;
+        // The purposes the reload coordinator gives these bursts: the loader applies the same rule to them.
+        var hotplug = ReloadCoordinator.PurposeOf(Burst(ReloadTriggerKind.MemoryHotplug), spendLastLoad: false);
+        var newKernel = ReloadCoordinator.PurposeOf(Burst(ReloadTriggerKind.KernelFileChanged), spendLastLoad: false);
+
+        var churn = await service.ArmAsync(Automatic with { Purpose = hotplug }, TestContext.Current.CancellationToken);
+
+        churn.Generation.Outcome.Should().Be(GenerationOutcome.Refused);
+        churn.Generation.Error.Should().Contain("kexec_load_limit_panic has 1 unit(s) left, kept for a new capture kernel");
+        syscalls.Calls.Should().BeEmpty();
+
+        var loaded = await service.ArmAsync(new ArmIntent(["kernel-file: /boot/vmlinuz-6.1.0-56-amd64"], Purpose: newKernel), TestContext.Current.CancellationToken);
+
+        loaded.Generation.Outcome.Should().Be(GenerationOutcome.Loaded);
+        loaded.Generation.LoadBudgetLeft.Should().Be(0);
+        syscalls.Calls.Should().HaveCount(1);
+    }
+
+    private static BurstSummary Burst(ReloadTriggerKind kind) => new(
+        1, new Dictionary<string, int> { [kind.ToString()] = 1 }, new HashSet<ReloadTriggerKind> { kind }, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, null, []);
 
     [Fact]
     public async Task Transient_failures_are_retried_and_every_attempt_spends_a_unit()

@@ -1,5 +1,7 @@
 using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Host;
 using Kdumpd.Core.Loading;
+using Kdumpd.Core.Planning;
 using Kdumpd.Core.Processes;
 
 namespace Kdumpd.Core.Tests.Loading;
@@ -124,11 +126,11 @@ public sealed class ReadinessEvaluatorTests : IDisposable
     public async Task A_reservation_below_the_plan_budget_is_not_ready()
     {
         await _service.ArmAsync(new ArmIntent(["boot"]), TestContext.Current.CancellationToken);
-        var plan = new PlanSummary("f", 268435456, 300L * 1024 * 1024, ["needs more"]);
+        var plan = new PlanSummary("f", new ReservationBudget(256UL << 20, 100UL << 20, 100UL << 20, 4096, 0, 100UL << 20), ["needs more"]);
 
         var report = Evaluate(plan: plan);
 
-        Check(report, "reservation").Detail.Should().Be("crashkernel reserves 256 MiB, the plan needs 300 MiB: needs more");
+        Check(report, "reservation").Detail.Should().Be("crashkernel reserves 256 MiB, 300 MiB needed (kernel 100 MiB + initrd 100 MiB + header 4 KiB + backup 0 B + working memory 100 MiB): raise crashkernel= to 384M and reboot; needs more");
         report.Ready.Should().BeFalse();
     }
 

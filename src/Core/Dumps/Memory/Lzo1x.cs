@@ -109,24 +109,11 @@ public static class Lzo1x
             }
             else if (t >= 32)
             {
-                var length = (t & 31) + 2;
-                if (length == 2)
-                {
-                    if (!ReadRun(src, ref ip, 31, out var run))
-                    {
-                        return -1;
-                    }
-
-                    length += run;
-                }
-
-                if (ip + 2 > src.Length)
+                if (!ReadLongMatch(src, ref ip, t & 31, 31, out var length, out var word))
                 {
                     return -1;
                 }
 
-                var word = src[ip] | (src[ip + 1] << 8);
-                ip += 2;
                 matchPos = op - 1 - (word >> 2);
                 next = word & 3;
                 if (!CopyMatch(dst, ref op, matchPos, length))
@@ -138,24 +125,11 @@ public static class Lzo1x
             {
                 // 16..31: a far match (distance 16 KiB..48 KiB); distance 0 marks the end of the stream.
                 var far = (t & 8) << 11;
-                var length = (t & 7) + 2;
-                if (length == 2)
-                {
-                    if (!ReadRun(src, ref ip, 7, out var run))
-                    {
-                        return -1;
-                    }
-
-                    length += run;
-                }
-
-                if (ip + 2 > src.Length)
+                if (!ReadLongMatch(src, ref ip, t & 7, 7, out var length, out var word))
                 {
                     return -1;
                 }
 
-                var word = src[ip] | (src[ip + 1] << 8);
-                ip += 2;
                 next = word & 3;
                 var distance = far + (word >> 2);
                 if (distance == 0)
@@ -177,6 +151,35 @@ public static class Lzo1x
                 return -1;
             }
         }
+    }
+
+    /// <summary>
+    /// The length and the little-endian distance word of an M3 or M4 match: the length is in the
+    /// tag's low bits (<paramref name="tagLength"/>; zero means a run follows, biased by
+    /// <paramref name="runBias"/>), plus 2; the two bytes after it hold the distance and the next literal count.
+    /// </summary>
+    private static bool ReadLongMatch(ReadOnlySpan<byte> src, ref int ip, int tagLength, int runBias, out int length, out int word)
+    {
+        length = tagLength + 2;
+        word = 0;
+        if (tagLength == 0)
+        {
+            if (!ReadRun(src, ref ip, runBias, out var run))
+            {
+                return false;
+            }
+
+            length += run;
+        }
+
+        if (ip + 2 > src.Length)
+        {
+            return false;
+        }
+
+        word = src[ip] | (src[ip + 1] << 8);
+        ip += 2;
+        return true;
     }
 
     /// <summary>Reads a length extension: each zero byte adds 255, the final non-zero byte adds itself, plus <paramref name="bias"/>.</summary>

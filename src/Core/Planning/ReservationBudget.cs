@@ -1,0 +1,54 @@
+using Kdumpd.Core.Units;
+
+namespace Kdumpd.Core.Planning;
+
+/// <summary>
+/// What the crash reservation must hold (capture kernel, initrd, ELF core header, backup region and the
+/// capture kernel's working memory) and what it holds. The one budget: the planner builds it, the loader
+/// refuses on it, readiness (`kdumpd status`, GET /v1/status, /readyz) reports it, with the same figures.
+/// </summary>
+public sealed record ReservationBudget(ulong Reserved, ulong Kernel, ulong Initrd, ulong Header, ulong Backup, ulong WorkingMemory)
+{
+    /// <summary>
+    /// Memory the capture kernel needs once booted beyond its image, initrd, header and backup (page tables,
+    /// the unpacked initramfs' working set, the saver). Calibrated in a QEMU guest: change it here only.
+    /// </summary>
+    public const ulong DefaultWorkingMemory = 64UL << 20;
+
+    /// <summary>Room counted for the ELF core header when no plan sized it: x86's kernel-built header with hotplug room is below 1 MiB.</summary>
+    public const ulong UnplannedHeader = 1UL << 20;
+
+    /// <summary>crashkernel= sizes are suggested in multiples of this many MiB.</summary>
+    public const ulong SuggestionStepMiB = 128;
+
+    public ulong Needed => Kernel + Initrd + Header + Backup + WorkingMemory;
+
+    public ulong Shortfall => Needed > Reserved ? Needed - Reserved : 0;
+
+    public bool Fits => Shortfall == 0;
+
+    /// <summary>The crashkernel= size (MiB) to suggest: the next multiple of <see cref="SuggestionStepMiB"/> above what is needed.</summary>
+    public ulong SuggestedMiB => (CeilingMiB(Needed) + SuggestionStepMiB - 1) / SuggestionStepMiB * SuggestionStepMiB;
+
+    /// <summary>"kernel 11.2 MiB + initrd 30.5 MiB + header 4 KiB + backup 0 B + working memory 64 MiB".</summary>
+    public string Breakdown =>
+        $"kernel {Size(Kernel)} + initrd {Size(Initrd)} + header {Size(Header)} + backup {Size(Backup)} + working memory {Size(WorkingMemory)}";
+
+    /// <summary>One sentence with the figures and, when it does not fit, the fix.</summary>
+    public string Summary => Reserved == 0
+        ? $"no crash memory is reserved (kexec_crash_size is 0), {Size(Needed)} needed ({Breakdown}): boot with crashkernel={SuggestedMiB}M"
+        : Fits
+            ? $"crashkernel reserves {Size(Reserved)}, {Size(Needed)} needed ({Breakdown})"
+            : $"crashkernel reserves {Size(Reserved)}, {Size(Needed)} needed ({Breakdown}): raise crashkernel= to {SuggestedMiB}M and reboot";
+
+    /// <summary>
+    /// The budget of a load no plan sized: the images' memory, <see cref="UnplannedHeader"/> for the header,
+    /// no backup region (x86 kexec-tools adds one; the plan knows when).
+    /// </summary>
+    public static ReservationBudget Unplanned(ulong reserved, ulong kernel, ulong initrd) =>
+        new(reserved, kernel, initrd, UnplannedHeader, 0, DefaultWorkingMemory);
+
+    private static string Size(ulong bytes) => ByteSize.Format((long)bytes);
+
+    private static ulong CeilingMiB(ulong bytes) => (ulong)ByteSize.CeilingMiB((long)bytes);
+}
