@@ -67,7 +67,7 @@ public class PlanBenchmarks
             new CpuTopology(all, all, all, notes.MoveToImmutable(), null),
             null,
             new VmcoreInfoLocation(0x11e6000, 0x1024),
-            new KexecState(false, 256UL << 20, false, null, 0),
+            new CrashKernelState(false, 256L << 20, null, false),
             "6.1.0-56-amd64",
             "console=ttyS0 crashkernel=256M",
             null,

@@ -5,6 +5,10 @@
 # the benchmarks) takes the binary from here.
 #   deploy/publish.sh [--rid linux-x64|linux-arm64] [--out DIR]     (default DIR: artifacts/publish/kdumpd)
 # The output directory is replaced only after the new binary was built and runs (--version).
+# linux-arm64 from an x86_64 Debian 12 host (a cross build; the binary is checked on an arm64 host):
+#   dpkg --add-architecture arm64 && apt-get update
+#   apt-get install binutils-aarch64-linux-gnu gcc-aarch64-linux-gnu libc6-dev:arm64 libsqlite3-dev:arm64 \
+#       libssl-dev:arm64 zlib1g-dev:arm64
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rid=""; out=""
@@ -30,14 +34,21 @@ for candidate in clang clang-14 gcc; do
 done
 [ -n "$cc" ] || { echo "publish.sh: no C compiler/linker (clang or gcc) for the NativeAOT link; run deploy/install-deps.sh" >&2; exit 1; }
 
+# A cross build strips with the target's objcopy (clang's unversioned llvm-objcopy is absent on Debian).
+cross=()
+case $rid/$(uname -m) in
+    linux-arm64/x86_64) cross=(-p:ObjCopyName=aarch64-linux-gnu-objcopy) ;;
+    linux-x64/aarch64) cross=(-p:ObjCopyName=x86_64-linux-gnu-objcopy) ;;
+esac
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 mkdir -p "$(dirname "$out")"
 stage=$(mktemp -d "${out%/}.new.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 dotnet publish "$root/src/Daemon/Kdumpd.Daemon.csproj" -c Release -r "$rid" --nologo -v quiet \
-    -p:CppCompilerAndLinker="$cc" -o "$stage/build" >&2
+    -p:CppCompilerAndLinker="$cc" "${cross[@]}" -o "$stage/build" >&2
 dotnet publish "$root/src/Init/Kdumpd.Init.csproj" -c Release -r "$rid" --nologo -v quiet \
-    -p:CppCompilerAndLinker="$cc" -o "$stage/init" >&2
+    -p:CppCompilerAndLinker="$cc" "${cross[@]}" -o "$stage/init" >&2
 # SQLite is linked in (src/Daemon/Kdumpd.Daemon.csproj): a libe_sqlite3.so here means it was not.
 if [ -e "$stage/build/libe_sqlite3.so" ]; then
     echo "publish.sh: SQLite was not linked into the binary (no libsqlite3.a: apt-get install libsqlite3-dev, or run deploy/install-deps.sh)" >&2

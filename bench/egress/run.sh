@@ -5,7 +5,7 @@
 #   nice -n 10 bench/egress/run.sh [SIZE_MIB]   (default 2048: a 2 GiB vmcore of random bytes)
 # Prints per target: seconds, MiB/s and the ratio peer_seconds / kdumpd_seconds (goal >= 0.8),
 # and for the restart cases the bytes sent twice (goal: at most one part in flight, 16 MiB each).
-# kdumpd's time includes its verification (the SSH host's sha256sum of its copy; S3's part and
+# kdumpd's time includes its verification (the SSH host's openssl/sha256sum of its copy; S3's part and
 # object digests checked against the local parts, the local file re-hashed); the peers verify
 # nothing. Needs root (sshd), sshd, node + tests/tools (deploy/install-deps.sh), s3cmd, aws + jq
 # (optional: the README's fleet-listing command is run against the bucket at the end).
@@ -23,7 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT
 dotnet build "$root/bench" -c Release -nologo -v q >/dev/null
-bench() { dotnet "$root/bench/bin/Release/net10.0/Kdumpd.Bench.dll" egress "$@"; }
+# KDUMPD_EGRESS_BENCH="concurrency=4 part_mib=32" tries other bounds than the defaults.
+bench() { dotnet "$root/bench/bin/Release/net10.0/Kdumpd.Bench.dll" egress "$@" ${KDUMPD_EGRESS_BENCH:-}; }
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 secs() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }
 field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"; }
@@ -81,6 +82,8 @@ mib=$((bytes / 1048576))
 printf 'file: %d MiB random vmcore\n' "$mib"
 printf 'sftp: kdumpd %.1f s (%.0f MiB/s)  scp   %.1f s (%.0f MiB/s)  ratio scp/kdumpd = %.2f\n' "$sftp_s" "$(echo "$mib/$sftp_s" | bc -l)" "$scp_s" "$(echo "$mib/$scp_s" | bc -l)" "$(echo "$scp_s/$sftp_s" | bc -l)"
 printf 's3:   kdumpd %.1f s (%.0f MiB/s)  s3cmd %.1f s (%.0f MiB/s)  ratio s3cmd/kdumpd = %.2f\n' "$s3_s" "$(echo "$mib/$s3_s" | bc -l)" "$s3cmd_s" "$(echo "$mib/$s3cmd_s" | bc -l)" "$(echo "$s3cmd_s/$s3_s" | bc -l)"
+
+[ "${KDUMPD_EGRESS_THROUGHPUT_ONLY:-0}" = 1 ] && exit 0
 
 # killed halfway and restarted: resume sends only what the target does not hold
 killer='kill_tree() { local c; for c in $(pgrep -P "$1"); do kill_tree "$c"; done; kill -KILL "$1"; }; kill_tree'

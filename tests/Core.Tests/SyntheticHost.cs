@@ -28,7 +28,7 @@ internal static class SyntheticHost
             new CpuTopology(all, all, all, notes.MoveToImmutable(), null),
             null,
             vmcoreinfo ? new VmcoreInfoLocation(0x11e6000, 0x1024) : null,
-            new KexecState(false, 0, false, null, 0),
+            new CrashKernelState(false, 0, null, false),
             release,
             "console=ttyS0 crashkernel=256M",
             null,

@@ -11,7 +11,12 @@ public static partial class DurableFiles
     private const int ENOSPC = 28;
     private const int EDQUOT = 122;
     private const int ORdonly = 0;
-    private const int ODirectory = 0x10000;
+
+    /// <summary>
+    /// O_DIRECTORY differs by architecture: 0200000 on x86-64 (and asm-generic), 040000 on arm64 and 32-bit
+    /// arm, whose 0200000 is O_DIRECT (arch/arm64/include/uapi/asm/fcntl.h).
+    /// </summary>
+    private static int ODirectory => RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
 
     public static bool IsDiskFull(Exception e) =>
         e is IOException io && (io.HResult is ENOSPC or EDQUOT || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) || io.Message.Contains("quota", StringComparison.OrdinalIgnoreCase));

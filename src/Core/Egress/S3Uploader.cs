@@ -280,7 +280,7 @@ public sealed class S3Uploader : IEgressUploader
         {
             if (e is WebServiceRequestEventArgs args)
             {
-                args.Headers["x-amz-content-sha256"] = digest.Sha256Hex;
+                args.Headers["X-Amz-Content-SHA256"] = digest.Sha256Hex;
             }
         });
 

@@ -21,7 +21,7 @@ public sealed class SftpUploader : IEgressUploader
     private const int WriteBytes = 64 << 10;
 
     /// <summary>Handles writing slices of a part at once: the writes in flight, as OpenSSH's sftp keeps 64.</summary>
-    private const int WritersInFlight = 16;
+    private const int WritersInFlight = 64;
 
     /// <summary>Local read size per writer (and the slice granularity).</summary>
     private const int ChunkBytes = 256 << 10;
@@ -112,9 +112,16 @@ public sealed class SftpUploader : IEgressUploader
         var writers = new List<SftpFileStream>();
         try
         {
-            for (var i = 0; i < WritersInFlight; i++)
+            var count = (int)Math.Clamp((file.Size - offset + ChunkBytes - 1) / ChunkBytes, 1, WritersInFlight);
+            var opening = Enumerable.Range(0, count).Select(_ => client.OpenAsync(partial, FileMode.Open, FileAccess.Write, cancellationToken)).ToList();
+            try
             {
-                writers.Add(await client.OpenAsync(partial, FileMode.Open, FileAccess.Write, cancellationToken));
+                writers.AddRange(await Task.WhenAll(opening));
+            }
+            catch
+            {
+                writers.AddRange(opening.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
+                throw;
             }
 
             using var local = File.OpenHandle(file.LocalPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.Asynchronous);
@@ -175,7 +182,7 @@ public sealed class SftpUploader : IEgressUploader
 
     private async Task VerifyAsync(SftpClient client, string remote, EgressFile file, EgressFileJournal journal, CancellationToken cancellationToken)
     {
-        // The host hashes its own copy where it lets us run sha256sum; a read-back costs the file
+        // The host hashes its own copy where it lets us run a command; a read-back costs the file
         // again over the network, so it is the fallback.
         var copy = await HostDigestAsync(client, remote, cancellationToken) ?? await ReadBackAsync(client, remote, cancellationToken);
         try

@@ -55,7 +55,7 @@ public static class HostReader
                 size is null ? 0 : ParseDecimal(root, dir + "/crash_notes_size", size)));
         }
 
-        return new CpuTopology(possible, present, online, notes.ToImmutable(), ReadFlag(root, CpuDir + "/crash_hotplug"));
+        return new CpuTopology(possible, present, online, notes.ToImmutable(), ReadFlag(root, KexecSysfs.CpuCrashHotplugPath));
     }
 
     public static MemoryBlocks? ReadMemoryBlocks(HostRoot root)
@@ -93,7 +93,7 @@ public static class HostReader
             ParseHex(root, MemoryDir + "/block_size_bytes", blockSize),
             [.. blocks],
             TryRead(root, MemoryDir + "/auto_online_blocks")?.Trim(),
-            ReadFlag(root, MemoryDir + "/crash_hotplug"));
+            ReadFlag(root, KexecSysfs.MemoryCrashHotplugPath));
     }
 
     public static VmcoreInfoLocation? ReadVmcoreInfo(HostRoot root)
@@ -131,16 +131,7 @@ public static class HostReader
         return new VmcoreInfoLocation(address, ParseHex(root, path, parts[1]));
     }
 
-    public static KexecState ReadKexec(HostRoot root)
-    {
-        ArgumentNullException.ThrowIfNull(root);
-        return new KexecState(
-            ReadFlag(root, "/sys/kernel/kexec_crash_loaded"),
-            ReadOptionalDecimal(root, "/sys/kernel/kexec_crash_size"),
-            ReadFlag(root, "/sys/kernel/kexec_loaded"),
-            (int?)ReadOptionalSigned(root, "/proc/sys/kernel/kexec_load_limit_panic"),
-            (int?)ReadOptionalSigned(root, "/proc/sys/kernel/kexec_load_disabled"));
-    }
+    public static CrashKernelState ReadKexec(HostRoot root) => new KexecSysfs(root).Read();
 
     /// <summary>/proc/kcore's program headers from its first 64 KiB; null when absent or unreadable (not root).</summary>
     public static KcoreHeader? ReadKcore(HostRoot root)

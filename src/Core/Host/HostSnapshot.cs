@@ -12,7 +12,7 @@ public sealed record HostSnapshot(
     CpuTopology Cpus,
     MemoryBlocks? Memory,
     VmcoreInfoLocation? VmcoreInfo,
-    KexecState Kexec,
+    CrashKernelState Kexec,
     string? KernelRelease,
     string? CommandLine,
     KcoreHeader? Kcore,

@@ -1,3 +1,5 @@
+using Kdumpd.Core.Host;
+
 namespace Kdumpd.Core.Loading;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Kdumpd.Core.Host;
+
 namespace Kdumpd.Core.Loading;
 
 /// <summary>
@@ -72,12 +74,14 @@ public sealed class DryRunLoader(KexecSysfs sysfs) : IPanicKernelLoader
         return Task.FromResult(LoaderResult.Ok(Kind.Name(), InterfaceName, kernelCalls: 0) with { Notes = ["dry run: nothing was unloaded from the kernel"] });
     }
 
-    public CrashKernelState ReadState()
+    public CrashKernelState ReadState() => Overlay(sysfs.Read());
+
+    public CrashKernelState Overlay(CrashKernelState kernel)
     {
-        var state = sysfs.Read();
+        ArgumentNullException.ThrowIfNull(kernel);
         var armed = Armed;
         return armed is null
-            ? state with { Loaded = false, SimulatedBy = "dry-run: not armed (the kernel's own state is not used)" }
-            : state with { Loaded = true, SimulatedBy = $"dry-run: armed in memory with {armed.KernelPath}; the kernel itself has nothing loaded by kdumpd" };
+            ? kernel with { Loaded = false, SimulatedBy = "dry-run: not armed (the kernel's own state is not used)" }
+            : kernel with { Loaded = true, SimulatedBy = $"dry-run: armed in memory with {armed.KernelPath}; the kernel itself has nothing loaded by kdumpd" };
     }
 }

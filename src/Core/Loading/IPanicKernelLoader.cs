@@ -1,3 +1,5 @@
+using Kdumpd.Core.Host;
+
 namespace Kdumpd.Core.Loading;
 
 /// <summary>
@@ -15,4 +17,7 @@ public interface IPanicKernelLoader
 
     /// <summary>The crash-kexec state, re-read from sysfs on every call (a dry-run loader overlays its own).</summary>
     CrashKernelState ReadState();
+
+    /// <summary>The state this loader reports for a reading already made (<see cref="KexecSysfs.Read"/>): the kernel's own, unless simulated.</summary>
+    CrashKernelState Overlay(CrashKernelState kernel) => kernel;
 }

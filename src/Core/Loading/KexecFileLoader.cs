@@ -1,4 +1,5 @@
 using System.Text;
+using Kdumpd.Core.Host;
 using Microsoft.Win32.SafeHandles;
 
 namespace Kdumpd.Core.Loading;
@@ -51,7 +52,7 @@ public sealed class KexecFileLoader(KexecSysfs sysfs, IKexecSyscalls syscalls) :
                 state.KexecLoadDisabled,
                 commandLine.Length);
 
-            if (request.OnCrash && _limit.Authorize(request.OperatorRequested, "load the panic kernel") is { } refusal)
+            if (request.OnCrash && _limit.Authorize(request.LimitPurpose, "load the panic kernel") is { } refusal)
             {
                 return Task.FromResult(LoaderResult.Failed(name, InterfaceName, refusal, 0));
             }
@@ -75,7 +76,7 @@ public sealed class KexecFileLoader(KexecSysfs sysfs, IKexecSyscalls syscalls) :
         ArgumentNullException.ThrowIfNull(request);
         cancellationToken.ThrowIfCancellationRequested();
         var name = Kind.Name();
-        if (_limit.Authorize(request.OperatorRequested, "unload the panic kernel") is { } refusal)
+        if (_limit.Authorize(request.LimitPurpose, "unload the panic kernel") is { } refusal)
         {
             return Task.FromResult(LoaderResult.Failed(name, InterfaceName, refusal, 0));
         }

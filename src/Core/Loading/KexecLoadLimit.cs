@@ -1,18 +1,15 @@
+using Kdumpd.Core.Host;
+
 namespace Kdumpd.Core.Loading;
 
 /// <summary>
-/// The kexec_load_limit_panic rule. The kernel decrements the sysctl at syscall entry for every crash
-/// kexec_load/kexec_file_load, unloads and failed loads included; at 0 every further call is EPERM until
-/// reboot. kdumpd keeps the last unit for an explicit operator request, so an automatic reload can never
-/// leave the operator without a way to re-arm.
+/// The check right before each crash kexec call: kexec_load_disabled, then <see cref="LastLoadUnit"/> with the
+/// request's <see cref="LoadPurpose"/> (the same rule the reload coordinator decided with).
 /// </summary>
 public sealed class KexecLoadLimit(KexecSysfs sysfs)
 {
-    /// <summary>Remaining units; null when the sysctl does not exist, -1 when unlimited.</summary>
-    public int? Remaining() => sysfs.LoadLimitPanic();
-
     /// <summary>Null when a crash kexec call may be made now, else the refusal.</summary>
-    public LoadFailure? Authorize(bool operatorRequested, string what)
+    public LoadFailure? Authorize(LoadPurpose purpose, string what)
     {
         var state = sysfs.Read();
         if (state.KexecLoadDisabled)
@@ -22,30 +19,10 @@ public sealed class KexecLoadLimit(KexecSysfs sysfs)
                 $"refusing to {what}: kernel.kexec_load_disabled is 1, the kernel allows no kexec loads or unloads until reboot");
         }
 
-        return Decide(state.LoadLimitPanic, operatorRequested, what);
+        return Decide(state.LoadsLeft, purpose, what);
     }
 
-    public static LoadFailure? Decide(int? remaining, bool operatorRequested, string what)
-    {
-        if (remaining is null or < 0)
-        {
-            return null;
-        }
-
-        if (remaining == 0)
-        {
-            return new LoadFailure(
-                LoadFailureKind.NotPermitted,
-                $"refusing to {what}: kernel.kexec_load_limit_panic is 0, the kernel allows no more crash loads or unloads until reboot");
-        }
-
-        if (remaining == 1 && !operatorRequested)
-        {
-            return new LoadFailure(
-                LoadFailureKind.Refused,
-                $"refusing to {what}: kernel.kexec_load_limit_panic has 1 unit left; kdumpd keeps the last one for an explicit operator request (kdumpd load / POST /v1/reload)");
-        }
-
-        return null;
-    }
+    public static LoadFailure? Decide(int? loadsLeft, LoadPurpose purpose, string what) => LastLoadUnit.Refusal(loadsLeft, purpose) is not { } refusal
+        ? null
+        : new LoadFailure(loadsLeft <= 0 ? LoadFailureKind.NotPermitted : LoadFailureKind.Refused, $"refusing to {what}: {refusal}");
 }

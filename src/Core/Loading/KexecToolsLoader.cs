@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kdumpd.Core.Host;
 using Kdumpd.Core.Processes;
 
 namespace Kdumpd.Core.Loading;
@@ -74,13 +75,13 @@ public sealed class KexecToolsLoader(KexecSysfs sysfs, IProcessRunner runner, Ke
     public Task<LoaderResult> LoadAsync(LoadRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return RunAsync(LoadArguments(request), request.OperatorRequested, "load the panic kernel", request.OnCrash, cancellationToken);
+        return RunAsync(LoadArguments(request), request.LimitPurpose, "load the panic kernel", request.OnCrash, cancellationToken);
     }
 
     public Task<LoaderResult> UnloadAsync(UnloadRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return RunAsync(UnloadArguments(), request.OperatorRequested, "unload the panic kernel", onCrash: true, cancellationToken);
+        return RunAsync(UnloadArguments(), request.LimitPurpose, "unload the panic kernel", onCrash: true, cancellationToken);
     }
 
     private List<string> ModeArguments() => Options.Mode switch
@@ -90,7 +91,7 @@ public sealed class KexecToolsLoader(KexecSysfs sysfs, IProcessRunner runner, Ke
         _ => [],
     };
 
-    private async Task<LoaderResult> RunAsync(IReadOnlyList<string> arguments, bool operatorRequested, string what, bool onCrash, CancellationToken cancellationToken)
+    private async Task<LoaderResult> RunAsync(IReadOnlyList<string> arguments, LoadPurpose purpose, string what, bool onCrash, CancellationToken cancellationToken)
     {
         var name = Kind.Name();
         if (Locate() is not { } kexec)
@@ -98,7 +99,7 @@ public sealed class KexecToolsLoader(KexecSysfs sysfs, IProcessRunner runner, Ke
             return LoaderResult.Failed(name, Interface, new LoadFailure(LoadFailureKind.LoaderUnavailable, $"kexec-tools is not installed: no '{Options.KexecPath ?? "kexec"}' on PATH, /usr/sbin or /sbin"), 0);
         }
 
-        if (onCrash && _limit.Authorize(operatorRequested, what) is { } refusal)
+        if (onCrash && _limit.Authorize(purpose, what) is { } refusal)
         {
             return LoaderResult.Failed(name, Interface, refusal, 0);
         }

@@ -1,3 +1,4 @@
+using Kdumpd.Core.Host;
 using Kdumpd.Core.Planning;
 
 namespace Kdumpd.Core.Loading;

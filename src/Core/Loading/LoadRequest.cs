@@ -1,3 +1,5 @@
+using Kdumpd.Core.Host;
+
 namespace Kdumpd.Core.Loading;
 
 /// <summary>
@@ -17,13 +19,26 @@ public sealed record LoadRequest(
     IReadOnlyList<string>? Triggers = null,
     PlanSummary? Plan = null,
     string? KernelRelease = null,
-    long? InitrdMemoryBytes = null)
+    long? InitrdMemoryBytes = null,
+    LoadPurpose? Purpose = null)
 {
     public IReadOnlyList<string> TriggerList => Triggers ?? [];
+
+    /// <summary>For <see cref="LastLoadUnit"/>: as given, else an operator's request may spend the last unit and an automatic one never.</summary>
+    public LoadPurpose LimitPurpose => Purpose ?? LoadPurposes.From(OperatorRequested);
 }
 
 /// <summary>A request to unload the panic kernel; it spends a load-limit unit like a load.</summary>
 public sealed record UnloadRequest(
     LoaderKind Loader = LoaderKind.Auto,
     bool OperatorRequested = false,
-    IReadOnlyList<string>? Triggers = null);
+    IReadOnlyList<string>? Triggers = null)
+{
+    public LoadPurpose LimitPurpose => LoadPurposes.From(OperatorRequested);
+}
+
+internal static class LoadPurposes
+{
+    /// <summary>A root operator's `kdumpd load`/`unload` may spend the last unit; an automatic call never.</summary>
+    public static LoadPurpose From(bool operatorRequested) => operatorRequested ? LoadPurpose.OperatorForced : LoadPurpose.Churn;
+}

@@ -1,3 +1,4 @@
+using Kdumpd.Core.Host;
 using Kdumpd.Core.Planning;
 
 namespace Kdumpd.Core.Loading;
@@ -23,9 +24,10 @@ public sealed record LoadingOptions
 /// <summary>Per-call overrides (CLI flags, POST /v1/reload body) on top of <see cref="LoadingOptions"/>.</summary>
 public sealed record LoadOverrides(string? KernelPath = null, string? InitrdPath = null, string? Append = null, LoaderKind? Loader = null);
 
-/// <summary>Why and how to arm: the overrides, who asked, what triggered it, and the plan when the planner is wired.</summary>
+/// <summary>Why and how to arm: the overrides, who asked, what triggered it, the plan when the planner is wired, and what the load is for (<see cref="LastLoadUnit"/>).</summary>
 public sealed record ArmIntent(
     IReadOnlyList<string> Triggers,
     bool OperatorRequested = false,
     LoadOverrides? Overrides = null,
-    PlanSummary? Plan = null);
+    PlanSummary? Plan = null,
+    LoadPurpose? Purpose = null);

@@ -1,3 +1,4 @@
+using Kdumpd.Core.Host;
 using Kdumpd.Core.Processes;
 
 namespace Kdumpd.Core.Loading;

@@ -32,6 +32,9 @@ public sealed class PanicKernelService(
     /// <summary>The kernel's state as the configured loader sees it (the dry-run loader overlays its own).</summary>
     public CrashKernelState ReadState(LoaderKind? loader = null) => loaders.Create(loader ?? Options.Loader).ReadState();
 
+    /// <summary>The state the configured loader sees, from a reading already made (the planner's snapshot).</summary>
+    public CrashKernelState StateOf(CrashKernelState kernel) => loaders.Create(Options.Loader).Overlay(kernel);
+
     /// <summary>
     /// Readiness as /readyz, GET /v1/status and `kdumpd status` serve it, with the state the configured
     /// loader sees (a dry-run loader's in-memory arming included, marked as simulated).
@@ -64,7 +67,8 @@ public sealed class PanicKernelService(
             intent.Triggers,
             intent.Plan,
             image.Release,
-            image.OwnInitrd is { } own ? own.CompressedBytes + own.UnpackedBytes : null);
+            image.OwnInitrd is { } own ? own.CompressedBytes + own.UnpackedBytes : null,
+            intent.Purpose);
     }
 
     /// <summary>Prepare + load; a preparation failure (no kernel, bad command line) is recorded as a refused generation.</summary>

@@ -1,4 +1,5 @@
 using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Host;
 
 namespace Kdumpd.Core.Loading;
 

@@ -439,14 +439,14 @@ public static class CrashPlanner
 
     private static void KexecSwitches(HostSnapshot host, List<PlanFinding> findings)
     {
-        if (host.Kexec.LoadDisabled is 1)
+        if (host.Kexec.KexecLoadDisabled)
         {
-            findings.Add(new(FindingSeverity.Error, "kexec-load-disabled", "/proc/sys/kernel/kexec_load_disabled is 1: no panic kernel can be loaded until reboot"));
+            findings.Add(new(FindingSeverity.Error, "kexec-load-disabled", $"{KexecSysfs.LoadDisabledPath} is 1: no panic kernel can be loaded until reboot"));
         }
 
-        if (host.Kexec.LoadLimitPanic is 0)
+        if (host.Kexec.LoadsLeft is 0)
         {
-            findings.Add(new(FindingSeverity.Error, "kexec-load-limit-reached", "/proc/sys/kernel/kexec_load_limit_panic is 0: no more panic kernel loads are allowed until reboot"));
+            findings.Add(new(FindingSeverity.Error, "kexec-load-limit-reached", $"{KexecSysfs.LoadLimitPanicPath} is 0: no more panic kernel loads are allowed until reboot"));
         }
 
         if (host.Memory is { } memory && memory.Blocks.Any(b => !b.IsOnline))

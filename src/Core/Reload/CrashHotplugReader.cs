@@ -38,9 +38,8 @@ public sealed record CrashHotplugSupport(CrashHotplugState Memory, CrashHotplugS
 /// </summary>
 public sealed class CrashHotplugReader
 {
-    public const string MemoryPath = "/sys/devices/system/memory/crash_hotplug";
-    public const string CpuPath = "/sys/devices/system/cpu/crash_hotplug";
-    public const string CrashLoadedPath = "/sys/kernel/kexec_crash_loaded";
+    public const string MemoryPath = KexecSysfs.MemoryCrashHotplugPath;
+    public const string CpuPath = KexecSysfs.CpuCrashHotplugPath;
 
     private readonly HostRoot _host;
     private readonly TimeProvider _time;
@@ -69,10 +68,33 @@ public sealed class CrashHotplugReader
         return new CrashHotplugSupport(memory, cpu);
     }
 
-    /// <summary>Reads one crash_hotplug file with the re-read rule above.</summary>
-    public async ValueTask<CrashHotplugState> ReadOneAsync(string hostPath, CancellationToken cancellationToken)
+    /// <summary>
+    /// The answers from a reading already made (the planner's host snapshot: <paramref name="memory"/> and
+    /// <paramref name="cpu"/>, null when the file was absent or unreadable): a 0 while <paramref name="loaded"/>
+    /// is re-read by the rule above; an absent or unreadable file is read once more only to tell which.
+    /// </summary>
+    public async ValueTask<CrashHotplugSupport> ConfirmAsync(bool? memory, bool? cpu, bool loaded, CancellationToken cancellationToken) =>
+        new(await ConfirmOneAsync(MemoryPath, memory, loaded, cancellationToken), await ConfirmOneAsync(CpuPath, cpu, loaded, cancellationToken));
+
+    private async ValueTask<CrashHotplugState> ConfirmOneAsync(string hostPath, bool? first, bool loaded, CancellationToken cancellationToken) => first switch
     {
-        for (var attempt = 1; ; attempt++)
+        true => CrashHotplugState.On,
+        false when !loaded || _attempts == 1 => CrashHotplugState.Off,
+        false => await ReadAgainAsync(hostPath, 2, cancellationToken),
+        null => ReadOnce(hostPath),
+    };
+
+    /// <summary>Reads one crash_hotplug file with the re-read rule above.</summary>
+    public ValueTask<CrashHotplugState> ReadOneAsync(string hostPath, CancellationToken cancellationToken) => ReadAgainAsync(hostPath, 1, cancellationToken);
+
+    private async ValueTask<CrashHotplugState> ReadAgainAsync(string hostPath, int firstAttempt, CancellationToken cancellationToken)
+    {
+        if (firstAttempt > 1)
+        {
+            await Task.Delay(_retryDelay, _time, cancellationToken);
+        }
+
+        for (var attempt = firstAttempt; ; attempt++)
         {
             var state = ReadOnce(hostPath);
             if (state != CrashHotplugState.Off || attempt >= _attempts || !ImageLoaded())
@@ -84,7 +106,7 @@ public sealed class CrashHotplugReader
         }
     }
 
-    private bool ImageLoaded() => ReadText(CrashLoadedPath)?.Trim() == "1";
+    private bool ImageLoaded() => ReadText(KexecSysfs.CrashLoadedPath)?.Trim() == "1";
 
     private CrashHotplugState ReadOnce(string hostPath)
     {

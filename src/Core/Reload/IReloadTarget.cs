@@ -1,3 +1,5 @@
+using Kdumpd.Core.Host;
+
 namespace Kdumpd.Core.Reload;
 
 /// <summary>
@@ -35,7 +37,7 @@ public interface IReloadTarget
 /// <param name="ImageLoaded">A crash image is loaded (<c>/sys/kernel/kexec_crash_loaded</c> = 1).</param>
 /// <param name="LoadedWithKexecFileLoad">That image was loaded through kexec_file_load.</param>
 /// <param name="CrashHotplug">What <c>crash_hotplug</c> said (read with <see cref="CrashHotplugReader"/>).</param>
-/// <param name="LoadBudget">Crash loads the kernel still allows (<see cref="KexecLoadBudget"/>); null = unlimited or unknown.</param>
+/// <param name="LoadBudget">Crash loads the kernel still allows (<see cref="Host.CrashKernelState.LoadsLeft"/>); null = unlimited or unknown.</param>
 public sealed record PlanProbe(
     string Fingerprint,
     string? LoadedFingerprint,
@@ -61,7 +63,8 @@ public sealed record PlanProbe(
 /// <param name="Probe">The probe this pass decided on: its plan is the one to load or record.</param>
 /// <param name="Burst">The triggers that caused the pass, to record with the generation.</param>
 /// <param name="Reason">Why, in words ("fingerprint changed", "no crash image loaded", "forced by kmsg").</param>
-public sealed record ReloadRequest(long Pass, PlanProbe Probe, BurstSummary Burst, string Reason);
+/// <param name="Purpose">What the load is for (<see cref="LastLoadUnit"/>): the loader checks the last-unit rule with it again.</param>
+public sealed record ReloadRequest(long Pass, PlanProbe Probe, BurstSummary Burst, string Reason, LoadPurpose Purpose = LoadPurpose.NewImage);
 
 /// <summary>What one load call did.</summary>
 /// <param name="Succeeded">The new image is loaded.</param>

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Kdumpd.Core.Host;
 using Serilog;
 
 namespace Kdumpd.Core.Reload;
@@ -195,8 +196,8 @@ public sealed class ReloadCoordinator : IDisposable
                 "probe failed", null, null, null, null, ex.Message);
         }
 
-        var (action, reason) = Decide(summary, burst.Force, probe, _options.ReservedLoadBudget, burst.SpendLastLoad);
-        var request = new ReloadRequest(pass, probe, summary, reason);
+        var (action, reason) = Decide(summary, burst.Force, probe, burst.SpendLastLoad);
+        var request = new ReloadRequest(pass, probe, summary, reason, PurposeOf(summary, burst.SpendLastLoad));
         switch (action)
         {
             case PassAction.Nothing:
@@ -241,33 +242,31 @@ public sealed class ReloadCoordinator : IDisposable
         }
     }
 
-    /// <summary>The whole decision, in one place.</summary>
-    internal static (PassAction Action, string Reason) Decide(BurstSummary burst, bool force, PlanProbe probe, int reservedLoadBudget, bool spendLastLoad = false)
+    /// <summary>The whole decision, in one place; the load-limit part is <see cref="LastLoadUnit"/>, which the loader checks again.</summary>
+    internal static (PassAction Action, string Reason) Decide(BurstSummary burst, bool force, PlanProbe probe, bool spendLastLoad = false)
     {
         var (action, reason) = DecideIgnoringBudget(burst, force, probe);
-        if (action != PassAction.Reload || probe.LoadBudget is not { } budget)
-        {
-            return (action, reason);
-        }
-
-        if (budget <= 0)
-        {
-            return (PassAction.HoldBudget, $"{reason}, but kexec_load_limit_panic is exhausted: the kernel refuses every further load");
-        }
-
-        // The very last unit goes to an operator only when they said --force: after it the kernel
-        // refuses every load, including the one a new kernel will need.
-        if (budget <= 1 && burst.Kinds.All(k => k == ReloadTriggerKind.Explicit) && !spendLastLoad)
-        {
-            return (PassAction.HoldBudget, $"{reason}, but this would spend the last load left in kexec_load_limit_panic: repeat with --force (kdumpd reload --force) to spend it");
-        }
-
-        // Every load (and unload) spends one unit; the last ones are not spent on churn.
-        var churnOnly = burst.Kinds.All(k => k is ReloadTriggerKind.MemoryHotplug or ReloadTriggerKind.CpuHotplug
-            or ReloadTriggerKind.PeriodicReconcile or ReloadTriggerKind.UeventsLost or ReloadTriggerKind.RetryAfterFailure);
-        return churnOnly && budget <= reservedLoadBudget
-            ? (PassAction.HoldBudget, $"{reason}, but only {budget} load(s) left in kexec_load_limit_panic, kept for an operator or a new kernel")
+        return action == PassAction.Reload && LastLoadUnit.Refusal(probe.LoadBudget, PurposeOf(burst, spendLastLoad)) is { } refusal
+            ? (PassAction.HoldBudget, $"{reason}, but {refusal}")
             : (action, reason);
+    }
+
+    /// <summary>
+    /// What a pass loads for: churn (hotplug, reconcile, lost uevents, retries) never spends the last units;
+    /// an operator's request spends the last one only with --force; anything else (a new kernel, initrd or
+    /// configuration, kmsg's header-update failure) is a new image and may.
+    /// </summary>
+    internal static LoadPurpose PurposeOf(BurstSummary burst, bool spendLastLoad)
+    {
+        if (burst.Kinds.All(k => k == ReloadTriggerKind.Explicit))
+        {
+            return spendLastLoad ? LoadPurpose.OperatorForced : LoadPurpose.Operator;
+        }
+
+        return burst.Kinds.All(k => k is ReloadTriggerKind.MemoryHotplug or ReloadTriggerKind.CpuHotplug
+            or ReloadTriggerKind.PeriodicReconcile or ReloadTriggerKind.UeventsLost or ReloadTriggerKind.RetryAfterFailure)
+            ? LoadPurpose.Churn
+            : LoadPurpose.NewImage;
     }
 
     private static (PassAction Action, string Reason) DecideIgnoringBudget(BurstSummary burst, bool force, PlanProbe probe)

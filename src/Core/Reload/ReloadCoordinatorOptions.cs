@@ -15,16 +15,8 @@ public sealed record ReloadCoordinatorOptions
     /// <summary>Upper bound of the retry backoff (default 5 min, the reconcile period).</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>
-    /// Crash loads (kernel.kexec_load_limit_panic) kept back from hotplug, reconcile and retry
-    /// passes (default 1): the last load is for an operator or a new kernel, not for churn.
-    /// </summary>
-    public int ReservedLoadBudget { get; init; } = 1;
-
     public void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(ReservedLoadBudget);
-
         if (QuietWindow <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(QuietWindow), QuietWindow, "the quiet window must be positive");

@@ -18,10 +18,13 @@ public sealed class DaemonReloadTarget(
     {
         var planned = planning.PlanNow();
         state.SetPlan(planned);
-        var kernel = loading.ReadState();
+        // One reading per pass: the kexec files and crash_hotplug come from the planner's snapshot.
+        var kernel = loading.StateOf(planned.Host.Kexec);
         var latest = loading.Store.LatestLoaded();
         var loaded = kernel.IsLoaded;
-        var hotplug = loaded ? await crashHotplug.ReadAsync(cancellationToken) : CrashHotplugSupport.None;
+        var hotplug = loaded
+            ? await crashHotplug.ConfirmAsync(planned.Host.Memory?.CrashHotplug, planned.Host.Cpus.CrashHotplug, planned.Host.Kexec.IsLoaded, cancellationToken)
+            : CrashHotplugSupport.None;
 
         // What the loaded image matches: the plan of the last successful load, or the plan recorded
         // after the kernel itself rewrote the header on hotplug.
@@ -52,7 +55,8 @@ public sealed class DaemonReloadTarget(
         var intent = new ArmIntent(
             triggers,
             OperatorRequested: request.Burst.Kinds.Contains(ReloadTriggerKind.Explicit),
-            Plan: planned.Summary(json));
+            Plan: planned.Summary(json),
+            Purpose: request.Purpose);
         var result = await loading.ArmAsync(intent, cancellationToken);
         if (result.Succeeded)
         {

@@ -17,9 +17,9 @@ public class HostReaderTests
         host.Cpus.CrashNotes.Should().HaveCount(2);
         host.Cpus.CrashNotes[0].Should().Be(new CpuCrashNotes(0, 0x3fa3a400, 368));
         host.VmcoreInfo.Should().Be(new VmcoreInfoLocation(0x11e6000, 0x1024));
-        host.Kexec.CrashSize.Should().Be(268435456);
-        host.Kexec.CrashLoaded.Should().BeFalse();
-        host.Kexec.LoadDisabled.Should().Be(0);
+        host.Kexec.ReservationBytes.Should().Be(268435456);
+        host.Kexec.Loaded.Should().BeFalse();
+        host.Kexec.KexecLoadDisabled.Should().BeFalse();
         host.KernelRelease.Should().Be("6.1.0-56-amd64");
         host.CommandLine.Should().Be("console=ttyS0 crashkernel=256M panic=1");
         host.Memory!.BlockSizeBytes.Should().Be(0x8000000);
@@ -148,7 +148,7 @@ public class HostReaderTests
         var host = HostReader.Read(scratch.HostRoot);
 
         host.VmcoreInfo.Should().BeNull();
-        host.Kexec.CrashSize.Should().BeNull();
+        host.Kexec.ReservationBytes.Should().BeNull();
         host.Memory.Should().BeNull();
         host.Cpus.CrashNotes.Select(n => n.Cpu).Should().Equal(0);
     }

@@ -1,4 +1,5 @@
 using System.Text;
+using Kdumpd.Core.Host;
 using Kdumpd.Core.Loading;
 
 namespace Kdumpd.Core.Tests.Loading;

@@ -1,3 +1,4 @@
+using Kdumpd.Core.Host;
 using Kdumpd.Core.Loading;
 using Kdumpd.Core.Processes;
 

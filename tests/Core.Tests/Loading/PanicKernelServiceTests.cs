@@ -1,7 +1,9 @@
 using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Host;
 using Kdumpd.Core.Loading;
 using Kdumpd.Core.Planning;
 using Kdumpd.Core.Processes;
+using Kdumpd.Core.Reload;
 
 namespace Kdumpd.Core.Tests.Loading;
 
@@ -120,7 +122,7 @@ public sealed class PanicKernelServiceTests : IDisposable
         var automatic = await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
 
         automatic.Generation.Outcome.Should().Be(GenerationOutcome.Refused);
-        automatic.Generation.Error.Should().Contain("kexec_load_limit_panic has 1 unit left");
+        automatic.Generation.Error.Should().Contain("kexec_load_limit_panic has 1 unit(s) left");
         syscalls.Calls.Should().BeEmpty();
 
         var byOperator = await service.ArmAsync(Operator, TestContext.Current.CancellationToken);
@@ -129,6 +131,32 @@ public sealed class PanicKernelServiceTests : IDisposable
         byOperator.Generation.LoadBudgetLeft.Should().Be(0);
         _host.Read(KexecSysfs.LoadLimitPanicPath).Should().Be("0");
     }
+
+    [Fact]
+    public async Task With_one_load_unit_left_a_new_kernel_is_loaded_and_hotplug_churn_is_refused()
+    {
+        _host.Write(KexecSysfs.LoadLimitPanicPath, "1\n");
+        var (service, syscalls, _) = Service(0);
+        using var _ = service;
+        // The purposes the reload coordinator gives these bursts: the loader applies the same rule to them.
+        var hotplug = ReloadCoordinator.PurposeOf(Burst(ReloadTriggerKind.MemoryHotplug), spendLastLoad: false);
+        var newKernel = ReloadCoordinator.PurposeOf(Burst(ReloadTriggerKind.KernelFileChanged), spendLastLoad: false);
+
+        var churn = await service.ArmAsync(Automatic with { Purpose = hotplug }, TestContext.Current.CancellationToken);
+
+        churn.Generation.Outcome.Should().Be(GenerationOutcome.Refused);
+        churn.Generation.Error.Should().Contain("kexec_load_limit_panic has 1 unit(s) left, kept for a new capture kernel");
+        syscalls.Calls.Should().BeEmpty();
+
+        var loaded = await service.ArmAsync(new ArmIntent(["kernel-file: /boot/vmlinuz-6.1.0-56-amd64"], Purpose: newKernel), TestContext.Current.CancellationToken);
+
+        loaded.Generation.Outcome.Should().Be(GenerationOutcome.Loaded);
+        loaded.Generation.LoadBudgetLeft.Should().Be(0);
+        syscalls.Calls.Should().HaveCount(1);
+    }
+
+    private static BurstSummary Burst(ReloadTriggerKind kind) => new(
+        1, new Dictionary<string, int> { [kind.ToString()] = 1 }, new HashSet<ReloadTriggerKind> { kind }, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, null, []);
 
     [Fact]
     public async Task Transient_failures_are_retried_and_every_attempt_spends_a_unit()

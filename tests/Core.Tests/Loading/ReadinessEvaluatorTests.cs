@@ -1,4 +1,5 @@
 using Kdumpd.Core.Catalog;
+using Kdumpd.Core.Host;
 using Kdumpd.Core.Loading;
 using Kdumpd.Core.Planning;
 using Kdumpd.Core.Processes;

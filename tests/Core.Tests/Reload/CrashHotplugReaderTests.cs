@@ -22,7 +22,7 @@ public sealed class CrashHotplugReaderTests : IDisposable
     [Fact]
     public async Task One_means_the_kernel_updates_the_header()
     {
-        Write(CrashHotplugReader.CrashLoadedPath, "1\n");
+        Write(KexecSysfs.CrashLoadedPath, "1\n");
         Write(CrashHotplugReader.MemoryPath, "1\n");
         Write(CrashHotplugReader.CpuPath, "1\n");
 
@@ -34,7 +34,7 @@ public sealed class CrashHotplugReaderTests : IDisposable
     [Fact]
     public async Task Zero_without_a_loaded_image_is_trusted_at_once()
     {
-        Write(CrashHotplugReader.CrashLoadedPath, "0\n");
+        Write(KexecSysfs.CrashLoadedPath, "0\n");
         Write(CrashHotplugReader.MemoryPath, "0\n");
 
         var read = Reader().ReadOneAsync(CrashHotplugReader.MemoryPath, TestContext.Current.CancellationToken);
@@ -44,10 +44,31 @@ public sealed class CrashHotplugReaderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reading_already_made_is_not_read_again_unless_the_trylock_rule_asks()
+    {
+        // The files say nothing, so any extra read would show: the snapshot's answers are used as they are.
+        var support = await Reader().ConfirmAsync(memory: true, cpu: false, loaded: false, TestContext.Current.CancellationToken);
+
+        support.Should().Be(new CrashHotplugSupport(CrashHotplugState.On, CrashHotplugState.Off));
+    }
+
+    [Fact]
+    public async Task A_snapshot_zero_while_an_image_is_loaded_is_re_read()
+    {
+        Write(KexecSysfs.CrashLoadedPath, "1\n");
+        Write(CrashHotplugReader.MemoryPath, "1\n");
+
+        var read = Reader().ConfirmAsync(memory: false, cpu: true, loaded: true, TestContext.Current.CancellationToken).AsTask();
+        _time.Advance(TimeSpan.FromMilliseconds(25));
+
+        (await read.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken)).Should().Be(new CrashHotplugSupport(CrashHotplugState.On, CrashHotplugState.On));
+    }
+
+    [Fact]
     public async Task Zero_while_an_image_is_loaded_is_re_read_and_a_later_one_wins()
     {
         // The kexec lock was held when the file was first read: it said 0, then 1 once the lock was free.
-        Write(CrashHotplugReader.CrashLoadedPath, "1\n");
+        Write(KexecSysfs.CrashLoadedPath, "1\n");
         Write(CrashHotplugReader.MemoryPath, "0\n");
 
         var read = Reader().ReadOneAsync(CrashHotplugReader.MemoryPath, TestContext.Current.CancellationToken).AsTask();
@@ -61,7 +82,7 @@ public sealed class CrashHotplugReaderTests : IDisposable
     [Fact]
     public async Task Zero_that_survives_every_re_read_is_off()
     {
-        Write(CrashHotplugReader.CrashLoadedPath, "1\n");
+        Write(KexecSysfs.CrashLoadedPath, "1\n");
         Write(CrashHotplugReader.MemoryPath, "0\n");
 
         var read = Reader().ReadOneAsync(CrashHotplugReader.MemoryPath, TestContext.Current.CancellationToken).AsTask();

@@ -281,7 +281,7 @@ public class ReloadCoordinatorTests
         var spent = await h.AdvanceUntilPassAsync();
 
         held.Outcome.Should().Be(ReloadOutcome.BudgetHeld);
-        held.Decision.Should().Contain("only 1 load(s) left");
+        held.Decision.Should().Contain("has 1 unit(s) left, kept for a new capture kernel");
         spent.Outcome.Should().Be(ReloadOutcome.Reloaded);
         h.Target.LoadBudget.Should().Be(0);
         h.Target.ReloadCount.Should().Be(1);

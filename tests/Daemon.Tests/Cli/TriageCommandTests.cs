@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Kdumpd.Core.Tests.Dumps;
 using Kdumpd.Daemon.Cli;
 
 namespace Kdumpd.Daemon.Tests.Cli;
@@ -32,6 +33,23 @@ public sealed class TriageCommandTests
         json.RootElement.GetProperty("signature").GetString().Should().HaveLength(16);
         json.RootElement.GetProperty("panicLine").GetString().Should().Be("kernel BUG at fs/ext4/inode.c:1193!");
         json.RootElement.GetProperty("callTrace").GetArrayLength().Should().BeGreaterThan(3);
+    }
+
+    [Fact]
+    public async Task Triage_dmesg_of_a_vmcore_is_byte_for_byte_what_makedumpfile_printed()
+    {
+        var written = Path.GetTempFileName();
+        try
+        {
+            var code = await CliRoot.RunAsync(["triage", DumpFixtures.File("qemu-6.1-sysrq", "dump.kdump"), "--dmesg", written], new StringWriter(), new StringWriter());
+
+            code.Should().Be(0);
+            File.ReadAllBytes(written).Should().Equal(File.ReadAllBytes(DumpFixtures.File("qemu-6.1-sysrq", "dmesg.txt")));
+        }
+        finally
+        {
+            File.Delete(written);
+        }
     }
 
     [Fact]

@@ -6,7 +6,8 @@
 #   post   : kdumpd dumps rescan / list (JSON); the database lives in the guest (SQLite WAL does not work on 9p)
 #            and is rebuilt from the files in the dump directory, as after any lost database
 #   host   : exactly one complete dump of the right kernel release in the listing;
-#            makedumpfile --dump-dmesg works on the saved vmcore (and readelf -l for the builtin ELF)
+#            makedumpfile --dump-dmesg works on the saved vmcore (and readelf -l for the builtin ELF);
+#            kdumpd triage --dmesg reads the same log from it, byte for byte, and titles the crash
 guest_first() {
     kd_must load load --loader "$LOADER" --kernel "$KERNEL" --initrd "$INITRD" --host-root /
     [ "$(crash_loaded)" = 1 ] || fail "kdumpd load exited 0 but kexec_crash_loaded=$(crash_loaded)"
@@ -43,6 +44,13 @@ host_check() {
         || { HOST_REASON="makedumpfile --dump-dmesg failed on the saved vmcore: $(grep -m1 -iv '^$' "$RUN_DIR/makedumpfile-dmesg.log")"; return 1; }
     grep -q 'sysrq: Trigger a crash' "$RUN_DIR/dmesg-from-saved.txt" \
         || { HOST_REASON="the dmesg from the saved vmcore lacks 'sysrq: Trigger a crash'"; return 1; }
+    "$KDUMPD" triage "$v" --format json --dmesg "$RUN_DIR/dmesg-kdumpd.txt" > "$RUN_DIR/triage.json" 2>&1 \
+        || { HOST_REASON="kdumpd triage could not read the saved vmcore: $(head -c 300 "$RUN_DIR/triage.json")"; return 1; }
+    cmp -s "$RUN_DIR/dmesg-kdumpd.txt" "$RUN_DIR/dmesg-from-saved.txt" \
+        || { HOST_REASON="kdumpd's dmesg differs from makedumpfile --dump-dmesg: $(diff "$RUN_DIR/dmesg-from-saved.txt" "$RUN_DIR/dmesg-kdumpd.txt" | head -3 | tr '\n' ' ')"; return 1; }
+    grep -q '"title": "Kernel panic - not syncing: sysrq triggered crash"' "$RUN_DIR/triage.json" \
+        || { HOST_REASON="kdumpd triage did not title the sysrq crash: $(grep '"title"' "$RUN_DIR/triage.json")"; return 1; }
+    E2E_DETAIL="$E2E_DETAIL; dmesg equal to makedumpfile's ($(wc -l < "$RUN_DIR/dmesg-kdumpd.txt") lines)"
     if [ "$COLLECTOR" = builtin ]; then
         readelf -h -l "$v" > "$RUN_DIR/readelf-saved.txt" 2>&1 && grep -q '^ *LOAD' "$RUN_DIR/readelf-saved.txt" \
             || { HOST_REASON="readelf -l rejects the built-in writer's file: $(head -2 "$RUN_DIR/readelf-saved.txt" | tr '\n' ' ')"; return 1; }

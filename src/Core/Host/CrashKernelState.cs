@@ -1,4 +1,4 @@
-namespace Kdumpd.Core.Loading;
+namespace Kdumpd.Core.Host;
 
 /// <summary>
 /// The kernel's own word on the panic kernel, read fresh from sysfs/procfs every time.

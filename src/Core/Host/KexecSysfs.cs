@@ -1,15 +1,19 @@
 using System.Globalization;
-using Kdumpd.Core.Host;
 
-namespace Kdumpd.Core.Loading;
+namespace Kdumpd.Core.Host;
 
-/// <summary>Reads the crash-kexec state through the host root; never caches.</summary>
+/// <summary>
+/// The one reader of the kernel's kexec/crash files, through the host root; never caches. The planner's
+/// snapshot, the loaders, readiness and the reload probe all take <see cref="CrashKernelState"/> from here.
+/// </summary>
 public sealed class KexecSysfs(HostRoot host)
 {
     public const string CrashLoadedPath = "/sys/kernel/kexec_crash_loaded";
     public const string CrashSizePath = "/sys/kernel/kexec_crash_size";
     public const string LoadLimitPanicPath = "/proc/sys/kernel/kexec_load_limit_panic";
     public const string LoadDisabledPath = "/proc/sys/kernel/kexec_load_disabled";
+    public const string MemoryCrashHotplugPath = "/sys/devices/system/memory/crash_hotplug";
+    public const string CpuCrashHotplugPath = "/sys/devices/system/cpu/crash_hotplug";
 
     public HostRoot Host { get; } = host;
 
@@ -18,12 +22,6 @@ public sealed class KexecSysfs(HostRoot host)
         ReadLong(CrashSizePath),
         ReadLong(LoadLimitPanicPath) is { } limit ? checked((int)limit) : null,
         ReadLong(LoadDisabledPath) is { } disabled && disabled != 0);
-
-    public bool? IsLoaded() => ReadLong(CrashLoadedPath) is { } loaded ? loaded != 0 : null;
-
-    public long? ReservationBytes() => ReadLong(CrashSizePath);
-
-    public int? LoadLimitPanic() => ReadLong(LoadLimitPanicPath) is { } limit ? checked((int)limit) : null;
 
     private long? ReadLong(string hostPath)
     {
