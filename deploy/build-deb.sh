@@ -18,6 +18,9 @@ done
 command -v dpkg-deb >/dev/null || { echo "build-deb.sh: dpkg-deb is missing (apt-get install dpkg)" >&2; exit 1; }
 [ -n "$binary" ] || binary=$("$here/publish.sh" | tail -1)
 [ -x "$binary" ] || { echo "build-deb.sh: $binary is not an executable" >&2; exit 1; }
+# kdumpd-init (/init of kdumpd's capture initrd) is published beside kdumpd.
+init=$(dirname "$binary")/kdumpd-init
+[ -x "$init" ] || { echo "build-deb.sh: $init is missing (deploy/publish.sh puts it beside kdumpd)" >&2; exit 1; }
 
 sha=$(git -C "$root" rev-parse --short=7 HEAD)
 count=$(git -C "$root" rev-list --count HEAD)
@@ -45,6 +48,8 @@ install -d -m 0755 "$pkg/DEBIAN" "$pkg/usr/sbin" "$pkg/lib/systemd/system" "$pkg
     "$pkg/usr/share/doc/kdumpd" "$pkg/usr/share/kdumpd"
 install -d -m 0700 "$pkg/etc/kdumpd" "$pkg/var/crash" "$pkg/var/lib/kdumpd"
 install -m 0755 "$binary" "$pkg/usr/sbin/kdumpd"
+install -d -m 0755 "$pkg/usr/libexec/kdumpd"
+install -m 0755 "$init" "$pkg/usr/libexec/kdumpd/kdumpd-init"
 # kdumpd run --sample looks beside the binary, then here.
 cp -r "$root/samples" "$pkg/usr/share/kdumpd/samples"
 install -m 0644 "$here/systemd/kdumpd.service" "$pkg/lib/systemd/system/kdumpd.service"

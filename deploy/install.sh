@@ -27,6 +27,10 @@ install -d "$destdir/usr/sbin" "$destdir/etc/kdumpd" "$destdir/usr/lib/systemd/s
 echo "installing $binary as $destdir/usr/sbin/kdumpd"
 install -m 0755 "$binary" "$destdir/usr/sbin/.kdumpd.new"
 mv -f "$destdir/usr/sbin/.kdumpd.new" "$destdir/usr/sbin/kdumpd"
+# kdumpd-init, /init of kdumpd's capture initrd, is published beside kdumpd.
+install -d "$destdir/usr/libexec/kdumpd"
+install -m 0755 "$(dirname "$binary")/kdumpd-init" "$destdir/usr/libexec/kdumpd/.kdumpd-init.new"
+mv -f "$destdir/usr/libexec/kdumpd/.kdumpd-init.new" "$destdir/usr/libexec/kdumpd/kdumpd-init"
 # The framework-dependent layout of earlier versions (/usr/sbin/kdumpd was a link into it).
 rm -rf "$destdir/usr/lib/kdumpd"
 rm -rf "$destdir/usr/share/kdumpd/samples.new"

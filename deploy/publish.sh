@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Publishes kdumpd as one NativeAOT executable (no .NET runtime needed where it runs) and prints the
-# path of the binary on its last line. Everything else (install.sh, build-deb.sh, the e2e harness,
+# Publishes kdumpd as one NativeAOT executable (no .NET runtime needed where it runs), and beside it
+# kdumpd-init, the capture-only program that is /init of kdumpd's capture initrd; prints the path of
+# kdumpd on its last line. Everything else (install.sh, build-deb.sh, the e2e harness,
 # the benchmarks) takes the binary from here.
 #   deploy/publish.sh [--rid linux-x64|linux-arm64] [--out DIR]     (default DIR: artifacts/publish/kdumpd)
 # The output directory is replaced only after the new binary was built and runs (--version).
@@ -46,6 +47,8 @@ stage=$(mktemp -d "${out%/}.new.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 dotnet publish "$root/src/Daemon/Kdumpd.Daemon.csproj" -c Release -r "$rid" --nologo -v quiet \
     -p:CppCompilerAndLinker="$cc" "${cross[@]}" -o "$stage/build" >&2
+dotnet publish "$root/src/Init/Kdumpd.Init.csproj" -c Release -r "$rid" --nologo -v quiet \
+    -p:CppCompilerAndLinker="$cc" "${cross[@]}" -o "$stage/init" >&2
 # SQLite is linked in (src/Daemon/Kdumpd.Daemon.csproj): a libe_sqlite3.so here means it was not.
 if [ -e "$stage/build/libe_sqlite3.so" ]; then
     echo "publish.sh: SQLite was not linked into the binary (no libsqlite3.a: apt-get install libsqlite3-dev, or run deploy/install-deps.sh)" >&2
@@ -55,10 +58,14 @@ fi
 # .xml, .dbg: symbols are stripped into build/kdumpd.dbg, which is not shipped).
 mkdir -p "$stage/out"
 mv "$stage/build/kdumpd" "$stage/out/kdumpd"
+mv "$stage/init/kdumpd-init" "$stage/out/kdumpd-init"
 mv "$stage/build/samples" "$stage/out/samples"
 case $rid/$(uname -m) in
     linux-x64/x86_64 | linux-arm64/aarch64)
-        "$stage/out/kdumpd" --version >/dev/null || { echo "publish.sh: the new binary does not run" >&2; exit 1; } ;;
+        "$stage/out/kdumpd" --version >/dev/null || { echo "publish.sh: the new binary does not run" >&2; exit 1; }
+        # Started by hand, kdumpd-init must refuse (exit 2) instead of acting as /init.
+        rc=0; "$stage/out/kdumpd-init" 2>/dev/null || rc=$?
+        [ "$rc" = 2 ] || { echo "publish.sh: kdumpd-init does not run (exit $rc)" >&2; exit 1; } ;;
 esac
 if [ -e "$out" ]; then
     mv "$out" "$out.old.$$"

@@ -12,9 +12,7 @@
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# capture-initrd is opt-in (tests/e2e/run.sh capture-initrd) until it passes: on 2026-11-30 kdumpd's own initrd booted
-# the capture kernel, loaded the modules and mounted the target, then /init died (SIGSEGV) before saving.
-ALL="hotplug-stale-control load-kexec-file load-kexec-tools reservation-too-small daemon-api hotplug-reload"
+ALL="hotplug-stale-control load-kexec-file load-kexec-tools reservation-too-small daemon-api hotplug-reload capture-initrd"
 SCENARIOS=${E2E_SCENARIOS:-${*:-$ALL}}
 
 # scenario_def NAME -> SFILE (tests/e2e/scenarios/), SCFG (config for host and guest), NEEDS_KDUMPD
@@ -27,7 +25,7 @@ scenario_def() {
     load-kexec-tools)      SFILE=load.sh; SCFG="LOADER=kexec-tools COLLECTOR=builtin" ;;
     reservation-too-small) SFILE=reservation.sh ;;
     daemon-api)            SFILE=daemon-api.sh ;;
-    capture-initrd)        SFILE=initrd.sh; SCFG="VM_CRASHKERNEL=${E2E_INITRD_CRASHKERNEL:-128M}"; NEEDS_NATIVE=1 ;;
+    capture-initrd)        SFILE=initrd.sh; SCFG="VM_CRASHKERNEL=${E2E_INITRD_CRASHKERNEL:-256M} INITRD_FORCE=${E2E_INITRD_FORCE:-0}"; NEEDS_NATIVE=1 ;;
     bench-arm)             SFILE=bench-arm.sh ;;   # bench/arm-speed.sh, not in ALL
     *) return 1 ;;
     esac

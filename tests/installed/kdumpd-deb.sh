@@ -19,7 +19,8 @@ if ! ls "$out"/kdumpd_*.deb >/dev/null 2>&1; then
     if [ -f deploy/build-deb.sh ]; then
         echo "installed: building the kdumpd package with deploy/build-deb.sh" >&2
         # build-deb.sh prints the package's path on its last line
-        deb=$(bash deploy/build-deb.sh --out "$out.tmp" 2>"$out.tmp/build.log" | tail -1) \
+        # tests/run-all.sh published kdumpd (and kdumpd-init beside it) already: no second NativeAOT compile
+        deb=$(bash deploy/build-deb.sh ${KDUMPD_BINARY:+--binary "$KDUMPD_BINARY"} --out "$out.tmp" 2>"$out.tmp/build.log" | tail -1) \
             || { tail -30 "$out.tmp/build.log" >&2; exit 1; }
         [ -n "$deb" ] && [ -f "$deb" ] || { echo "deploy/build-deb.sh did not print a .deb (log: $out.tmp/build.log)" >&2; exit 1; }
         [ "$(dirname "$(realpath "$deb")")" = "$(realpath "$out.tmp")" ] || cp "$deb" "$out.tmp/"

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Kdumpd.Core.Catalog;
@@ -6,7 +5,8 @@ namespace Kdumpd.Core.Catalog;
 /// <summary>
 /// A dump's id: the first 16 hex digits of SHA-256 over its directory name relative to the dump
 /// directory. Derived from the name, never from a counter, so a rebuilt database gives every dump
-/// the same id; short and URL-safe for the REST API (distribution names hold ':').
+/// the same id; short and URL-safe for the REST API (distribution names hold ':'). Computed with the
+/// managed <see cref="Sha256"/>: the capture initrd that writes it has no libssl.
 /// </summary>
 public static class DumpId
 {
@@ -15,7 +15,7 @@ public static class DumpId
     public static string For(string relativeName)
     {
         ArgumentException.ThrowIfNullOrEmpty(relativeName);
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(relativeName.Replace('\\', '/')));
+        var hash = Sha256.HashData(Encoding.UTF8.GetBytes(relativeName.Replace('\\', '/')));
         return Convert.ToHexStringLower(hash)[..Length];
     }
 

@@ -10,25 +10,14 @@ public sealed record CaptureInitrdSettings
     /// <summary>The dump directory as the booted system sees it (/var/crash).</summary>
     public required string DumpDirectory { get; init; }
 
-    /// <summary>kdumpd's native executable on this machine (becomes /init).</summary>
-    public required string KdumpdBinary { get; init; }
+    /// <summary>kdumpd-init, the native capture program on this machine (becomes /init).</summary>
+    public required string InitBinary { get; init; }
 
     /// <summary>Where built initrds are kept (the state directory's initrd/).</summary>
     public required string CacheDirectory { get; init; }
 
-    public string Collector { get; init; } = "auto";
-
-    public IReadOnlyList<string> MakedumpfileArguments { get; init; } = ["-l", "-d", "31"];
-
-    public string FinalAction { get; init; } = "reboot";
-
-    public FailureAction FailureAction { get; init; } = FailureAction.Reboot;
-
-    public int WatchdogSeconds { get; init; } = 1800;
-
-    public int DeviceWaitSeconds { get; init; } = 60;
-
-    public string? Hostname { get; init; }
+    /// <summary>How to capture and what to do afterwards; the builder adds the target, the modules and the tools.</summary>
+    public CaptureInitrdSpec Capture { get; init; } = CaptureInitrdSpec.Defaults;
 }
 
 /// <summary>
@@ -61,9 +50,9 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
             throw new CaptureInitrdException($"the capture initrd cannot reach {request.DumpDirectory}: {string.Join("; ", target.Findings)}");
         }
 
-        if (!File.Exists(request.KdumpdBinary))
+        if (!File.Exists(request.InitBinary))
         {
-            throw new CaptureInitrdException($"kdumpd's native binary {request.KdumpdBinary} does not exist: publish kdumpd with deploy/publish.sh (NativeAOT) or set Loader:Initrd");
+            throw new CaptureInitrdException($"kdumpd-init {request.InitBinary} does not exist: publish kdumpd with deploy/publish.sh (NativeAOT, it puts kdumpd-init beside kdumpd) or set Loader:Initrd");
         }
 
         var findings = new List<string>(target.Findings);
@@ -92,15 +81,20 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
         Add(entries, CpioEntry.CharDevice("dev/console", 5, 1));
         Add(entries, CpioEntry.CharDevice("dev/kmsg", 1, 11));
         Add(entries, CpioEntry.CharDevice("dev/null", 1, 3));
-        AddFile(entries, "init", File.ReadAllBytes(request.KdumpdBinary), 0x1ED);
+
+        // The .NET runtime reads /dev/urandom at its start, before /init mounts devtmpfs, and remembers
+        // when it was missing: Guid.NewGuid (Serilog's first event) then threw and PID 1 died.
+        Add(entries, CpioEntry.CharDevice("dev/random", 1, 8));
+        Add(entries, CpioEntry.CharDevice("dev/urandom", 1, 9));
+        AddFile(entries, "init", File.ReadAllBytes(request.InitBinary), 0x1ED);
         var libraries = new SharedLibraryResolver(host);
-        AddLibraries(entries, libraries.Closure(request.KdumpdBinary, out var missingForKdumpd), findings, "kdumpd");
+        AddLibraries(entries, libraries.Closure(request.InitBinary, out var missingForKdumpd), findings, "kdumpd");
         foreach (var lib in missingForKdumpd)
         {
             findings.Add($"kdumpd needs {lib}, which is not in the host's library directories");
         }
 
-        var makedumpfile = request.Collector == "builtin" ? null : _makedumpfilePaths.FirstOrDefault(host.FileExists);
+        var makedumpfile = request.Capture.Collector == "builtin" ? null : _makedumpfilePaths.FirstOrDefault(host.FileExists);
         if (makedumpfile is not null)
         {
             AddFile(entries, "usr/sbin/makedumpfile", File.ReadAllBytes(host.Resolve(makedumpfile)), 0x1ED);
@@ -110,7 +104,7 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
                 findings.Add($"makedumpfile needs {lib}, which is not in the host's library directories: the capture uses the built-in writer");
             }
         }
-        else if (request.Collector != "builtin")
+        else if (request.Capture.Collector != "builtin")
         {
             findings.Add("makedumpfile is not installed: the capture initrd saves an unfiltered ELF vmcore with the built-in writer");
         }
@@ -140,7 +134,7 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
             modulePaths.Add(inInitrd);
         }
 
-        var spec = new CaptureInitrdSpec
+        var spec = request.Capture with
         {
             KernelRelease = kernelRelease,
             TargetUuid = target.FilesystemUuid!,
@@ -149,15 +143,10 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
             Stack = target.Stack,
             Lvm = lvm is null ? null : "/" + lvm,
             Modules = modulePaths,
-            Collector = makedumpfile is null ? "builtin" : request.Collector,
-            MakedumpfileArguments = request.MakedumpfileArguments,
-            FinalAction = request.FinalAction,
-            FailureAction = request.FailureAction == FailureAction.Shell ? FailureAction.Reboot : request.FailureAction,
-            WatchdogSeconds = request.WatchdogSeconds,
-            DeviceWaitSeconds = request.DeviceWaitSeconds,
-            Hostname = request.Hostname,
+            Collector = makedumpfile is null ? "builtin" : request.Capture.Collector,
+            FailureAction = request.Capture.FailureAction == FailureAction.Shell ? FailureAction.Reboot : request.Capture.FailureAction,
         };
-        if (request.FailureAction == FailureAction.Shell)
+        if (request.Capture.FailureAction == FailureAction.Shell)
         {
             findings.Add("failure_action shell needs a shell in the capture initrd, which kdumpd's initrd does not carry: it reboots instead");
         }

@@ -16,7 +16,8 @@ public enum FailureAction
 /// <summary>
 /// Everything /init needs to know, decided before the crash and written into the initrd as
 /// <see cref="PathInInitrd"/>: the modules in load order, the dump target by filesystem UUID, how to save
-/// the vmcore and what to do afterwards.
+/// the vmcore and what to do afterwards. The capture defaults are named here and only here: the
+/// configuration starts from <see cref="Defaults"/>, and the builder fills in the target with <c>with</c>.
 /// </summary>
 public sealed record CaptureInitrdSpec
 {
@@ -25,16 +26,20 @@ public sealed record CaptureInitrdSpec
     /// <summary>Bumped when the initrd's layout or /init's contract changes: old initrds are rebuilt.</summary>
     public const int CurrentFormat = 1;
 
+    /// <summary>The capture defaults, before a target is resolved.</summary>
+    public static CaptureInitrdSpec Defaults { get; } = new();
+
     public int Format { get; init; } = CurrentFormat;
 
-    public required string KernelRelease { get; init; }
+    /// <summary>Empty until the builder resolved the target (so in <see cref="Defaults"/>).</summary>
+    public string KernelRelease { get; init; } = "";
 
-    public required string TargetUuid { get; init; }
+    public string TargetUuid { get; init; } = "";
 
-    public required string FilesystemType { get; init; }
+    public string FilesystemType { get; init; } = "";
 
     /// <summary>The dump directory inside the target filesystem ("/var/crash" on the root filesystem, "/" on a dedicated one).</summary>
-    public required string PathInFilesystem { get; init; }
+    public string PathInFilesystem { get; init; } = "/";
 
     public DumpTargetKind Stack { get; init; } = DumpTargetKind.Plain;
 
@@ -63,9 +68,14 @@ public sealed record CaptureInitrdSpec
 
     public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(this, CaptureInitrdJsonContext.Default.CaptureInitrdSpec);
 
-    /// <summary>The spec in <paramref name="json"/>; a <see cref="JsonException"/> when it is not one.</summary>
-    public static CaptureInitrdSpec Parse(ReadOnlySpan<byte> json) =>
-        JsonSerializer.Deserialize(json, CaptureInitrdJsonContext.Default.CaptureInitrdSpec) ?? throw new JsonException("the capture spec is null");
+    /// <summary>The spec in <paramref name="json"/>; a <see cref="JsonException"/> when it is not one or names no target.</summary>
+    public static CaptureInitrdSpec Parse(ReadOnlySpan<byte> json)
+    {
+        var spec = JsonSerializer.Deserialize(json, CaptureInitrdJsonContext.Default.CaptureInitrdSpec) ?? throw new JsonException("the capture spec is null");
+        return spec.TargetUuid.Length == 0 || spec.FilesystemType.Length == 0 || spec.KernelRelease.Length == 0
+            ? throw new JsonException("the capture spec names no target (targetUuid, filesystemType and kernelRelease are required)")
+            : spec;
+    }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]

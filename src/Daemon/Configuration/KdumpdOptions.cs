@@ -1,3 +1,5 @@
+using Kdumpd.Core.Initrd;
+
 namespace Kdumpd.Daemon.Configuration;
 
 /// <summary>
@@ -75,29 +77,32 @@ public sealed class ReloadSettings
     public string Kmsg { get; set; } = "/dev/kmsg";
 }
 
+/// <summary>The Capture section; its defaults are the capture initrd's (<see cref="CaptureInitrdSpec.Defaults"/>).</summary>
 public sealed class CaptureSettings
 {
-    /// <summary>auto | makedumpfile | builtin.</summary>
-    public string Collector { get; set; } = "auto";
+    private static readonly CaptureInitrdSpec _defaults = CaptureInitrdSpec.Defaults;
 
-    public string MakedumpfileArgs { get; set; } = "-l -d 31";
+    /// <summary>auto | makedumpfile | builtin.</summary>
+    public string Collector { get; set; } = _defaults.Collector;
+
+    public string MakedumpfileArgs { get; set; } = string.Join(' ', _defaults.MakedumpfileArguments);
 
     /// <summary>reboot | poweroff | stay, after a capture in the capture kernel.</summary>
-    public string FinalAction { get; set; } = "reboot";
+    public string FinalAction { get; set; } = _defaults.FinalAction;
 
     /// <summary>kdumpd (its own small capture initrd, the default) | distribution (the distribution's initrd; the capture then runs in the booted system).</summary>
     public string Initrd { get; set; } = "kdumpd";
 
     /// <summary>reboot | poweroff | shell, when the capture fails or its watchdog fires (shell only if the initrd has one).</summary>
-    public string FailureAction { get; set; } = "reboot";
+    public string FailureAction { get; set; } = _defaults.FailureAction.ToString().ToLowerInvariant();
 
     /// <summary>The whole capture in the initrd, from /init to the final action.</summary>
-    public int WatchdogSeconds { get; set; } = 1800;
+    public int WatchdogSeconds { get; set; } = _defaults.WatchdogSeconds;
 
     /// <summary>How long the capture initrd waits for the dump target's device.</summary>
-    public int DeviceWaitSeconds { get; set; } = 60;
+    public int DeviceWaitSeconds { get; set; } = _defaults.DeviceWaitSeconds;
 
-    /// <summary>kdumpd's native (NativeAOT) binary for /init; empty = this process when it is native, else /usr/lib/kdumpd/kdumpd.</summary>
+    /// <summary>The native kdumpd-init for /init of the capture initrd; empty = kdumpd-init beside this binary, else /usr/libexec/kdumpd/kdumpd-init.</summary>
     public string? InitBinary { get; set; }
 }
 

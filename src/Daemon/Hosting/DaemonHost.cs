@@ -158,30 +158,41 @@ public static class DaemonHost
             return null;
         }
 
+        var beside = Path.Join(Path.GetDirectoryName(Environment.ProcessPath), InitBinaryName);
         var binary = options.Capture.InitBinary is { Length: > 0 } configured ? configured
-            : !System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported ? Environment.ProcessPath
-            : File.Exists(InstalledNativeBinary) ? InstalledNativeBinary : null;
+            : File.Exists(beside) ? beside
+            : File.Exists(InstalledInitBinary) ? InstalledInitBinary : null;
         if (binary is null)
         {
             return null;
         }
 
+        var capture = options.Capture;
         return new CaptureInitrdSettings
         {
             DumpDirectory = Path.GetFullPath(options.DumpDir),
-            KdumpdBinary = binary,
+            InitBinary = binary,
             CacheDirectory = Path.Join(Path.GetDirectoryName(Path.GetFullPath(options.Database)), "initrd"),
-            Collector = options.Capture.Collector,
-            MakedumpfileArguments = options.Capture.MakedumpfileArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries),
-            FinalAction = options.Capture.FinalAction.Equals("poweroff", StringComparison.OrdinalIgnoreCase) ? "poweroff" : "reboot",
-            FailureAction = Enum.TryParse<FailureAction>(options.Capture.FailureAction, ignoreCase: true, out var failure) ? failure : FailureAction.Reboot,
-            WatchdogSeconds = options.Capture.WatchdogSeconds,
-            DeviceWaitSeconds = options.Capture.DeviceWaitSeconds,
+            Capture = CaptureInitrdSpec.Defaults with
+            {
+                Collector = capture.Collector,
+                MakedumpfileArguments = capture.MakedumpfileArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+                FinalAction = capture.FinalAction.Equals("poweroff", StringComparison.OrdinalIgnoreCase) ? "poweroff" : "reboot",
+                FailureAction = Enum.TryParse<FailureAction>(capture.FailureAction, ignoreCase: true, out var failure) ? failure : FailureAction.Reboot,
+                WatchdogSeconds = capture.WatchdogSeconds,
+                DeviceWaitSeconds = capture.DeviceWaitSeconds,
+
+                // The capture kernel has no hostname of its own ("localhost"): the dump folder names this host.
+                Hostname = Environment.MachineName,
+            },
         };
     }
 
-    /// <summary>Where deploy/install.sh and the Debian package put the native binary.</summary>
-    public const string InstalledNativeBinary = "/usr/lib/kdumpd/kdumpd";
+    /// <summary>kdumpd's capture-only native program, /init of its capture initrd (deploy/publish.sh puts it beside kdumpd).</summary>
+    public const string InitBinaryName = "kdumpd-init";
+
+    /// <summary>Where deploy/install.sh and the Debian package put <see cref="InitBinaryName"/>.</summary>
+    public const string InstalledInitBinary = "/usr/libexec/kdumpd/kdumpd-init";
 
     /// <summary>The distribution's default capture kernel/initrd as a real path, for the file watcher; null when not found.</summary>
     private static string? DefaultImagePath(HostRoot host, LoadingOptions options, bool kernel)

@@ -59,9 +59,9 @@ public sealed class CaptureInitrdBuilderTests : IDisposable
     private CaptureInitrdSettings Settings(string dumpDirectory = "/var/crash") => new()
     {
         DumpDirectory = dumpDirectory,
-        KdumpdBinary = Binary,
+        InitBinary = Binary,
         CacheDirectory = _cache,
-        Collector = "builtin",
+        Capture = CaptureInitrdSpec.Defaults with { Collector = "builtin" },
     };
 
     private void Write(string hostPath, string text)
@@ -103,6 +103,7 @@ public sealed class CaptureInitrdBuilderTests : IDisposable
         Assert.Contains("init", initrd.Files);
         Assert.Contains(initrd.Files, f => f.EndsWith("/libc.so.6", StringComparison.Ordinal));
         Assert.Contains("lib64/ld-linux-x86-64.so.2", initrd.Files);
+        Assert.Contains("dev/urandom", initrd.Files);
         Assert.Equal(initrd.Spec.Modules.Select(Path.GetFileName), initrd.Spec.Modules.Select(Path.GetFileName).Distinct());
         var names = initrd.Spec.Modules.Select(m => KernelModuleIndex.NameOf(m)).ToList();
         Assert.True(names.IndexOf("virtio_ring") < names.IndexOf("virtio_blk"));
@@ -134,7 +135,7 @@ public sealed class CaptureInitrdBuilderTests : IDisposable
 
         var first = Build();
         var again = Build();
-        var changed = Build(Settings() with { WatchdogSeconds = 600 });
+        var changed = Build(Settings() with { Capture = Settings().Capture with { WatchdogSeconds = 600 } });
 
         Assert.False(first.Reused);
         Assert.True(again.Reused);
@@ -142,6 +143,35 @@ public sealed class CaptureInitrdBuilderTests : IDisposable
         Assert.Equal(first.Key, again.Key);
         Assert.NotEqual(first.Key, changed.Key);
         Assert.NotEqual(first.Path, changed.Path);
+    }
+
+    [Fact]
+    public void Without_makedumpfile_on_the_host_the_initrd_uses_the_builtin_writer_and_says_so()
+    {
+        Assert.SkipWhen(!File.Exists(Binary), $"{Binary} is not installed");
+
+        var initrd = Build(Settings() with { Capture = CaptureInitrdSpec.Defaults });
+
+        Assert.Equal("auto", CaptureInitrdSpec.Defaults.Collector);
+        Assert.Equal("builtin", initrd.Spec.Collector);
+        Assert.DoesNotContain("usr/sbin/makedumpfile", initrd.Files);
+        Assert.Contains(initrd.Findings, f => f.Contains("makedumpfile is not installed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_spec_carries_the_configured_capture_and_the_resolved_target()
+    {
+        Assert.SkipWhen(!File.Exists(Binary), $"{Binary} is not installed");
+
+        var initrd = Build(Settings() with { Capture = Settings().Capture with { WatchdogSeconds = 77, FailureAction = FailureAction.Poweroff } });
+        var read = CaptureInitrdSpec.Parse(initrd.Spec.ToUtf8Json());
+
+        Assert.Equal(77, read.WatchdogSeconds);
+        Assert.Equal(FailureAction.Poweroff, read.FailureAction);
+        Assert.Equal(CaptureInitrdSpec.Defaults.DeviceWaitSeconds, read.DeviceWaitSeconds);
+        Assert.Equal(Uuid, read.TargetUuid);
+        Assert.Equal(Release, read.KernelRelease);
+        Assert.Throws<System.Text.Json.JsonException>(() => CaptureInitrdSpec.Parse(CaptureInitrdSpec.Defaults.ToUtf8Json()));
     }
 
     [Fact]

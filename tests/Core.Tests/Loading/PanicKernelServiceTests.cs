@@ -89,7 +89,7 @@ public sealed class PanicKernelServiceTests : IDisposable
         syscalls.Calls.Should().BeEmpty();
         result.Generation.Outcome.Should().Be(GenerationOutcome.Refused);
         result.Generation.Error.Should().Be(
-            "refusing to load: crashkernel reserves 16 MiB, 130 MiB needed (kernel 63.6 MiB + initrd 1.4 MiB + header 1 MiB + backup 0 B + working memory 64 MiB): raise crashkernel= to 256M and reboot");
+            "refusing to load: crashkernel reserves 16 MiB, 98 MiB needed (kernel 63.6 MiB + initrd 1.4 MiB + header 1 MiB + backup 0 B + working memory 32 MiB): raise crashkernel= to 128M and reboot");
         store.Latest()!.Outcome.Should().Be(GenerationOutcome.Refused);
     }
 

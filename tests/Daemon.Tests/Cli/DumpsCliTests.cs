@@ -32,7 +32,7 @@ public sealed class DumpsCliTests : IDisposable
     {
         var dir = Directory.CreateDirectory(Path.Join(Dumps, "127.0.0.1-2026-11-24-07:57:28")).FullName;
         File.WriteAllText(Path.Join(dir, "vmcore"), "not really a vmcore");
-        File.WriteAllText(Path.Join(dir, "vmcore-dmesg.txt"), "[  1.0] BUG: unable to handle page fault for address: ffff\n[  1.1] Call Trace:\n[  1.2]  foo+0x1/0x2\n");
+        File.WriteAllText(Path.Join(dir, "vmcore-dmesg.txt"), "[  1.0] BUG: unable to handle page fault for address: ffff\n[  1.1] RIP: 0010:foo+0x1/0x2\n[  1.2] Call Trace:\n[  1.3]  bar+0x1/0x2\n");
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class DumpsCliTests : IDisposable
 
         var (showCode, show, _) = Run("dumps", "show", id[..6], "--dump-dir", Dumps, "--database", Db);
         showCode.Should().Be(0);
-        show.Should().Contain($"ID:               {id}").And.Contain("foo+0x1/0x2").And.Contain("foreign");
+        show.Should().Contain($"ID:               {id}").And.Contain("bar+0x1/0x2").And.Contain("foreign");
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class DumpsCliTests : IDisposable
     {
         FedoraDump();
         var second = Directory.CreateDirectory(Path.Join(Dumps, "127.0.0.1-2026-11-25-07:57:28")).FullName;
-        File.WriteAllText(Path.Join(second, "vmcore-dmesg.txt"), "[  9.0] BUG: unable to handle page fault for address: ffee\n[  9.1] Call Trace:\n[  9.2]  foo+0x7/0x9\n");
+        File.WriteAllText(Path.Join(second, "vmcore-dmesg.txt"), "[  9.0] BUG: unable to handle page fault for address: ffee\n[  9.1] RIP: 0010:foo+0x7/0x9\n[  9.2] Call Trace:\n[  9.3]  bar+0x1/0x2\n");
 
         var (code, output, _) = Run("dumps", "list", "--group", "--dump-dir", Dumps, "--database", Db);
 
