@@ -36,6 +36,9 @@ public sealed class ConfinedFileException(string path, ConfinedFileProblem probl
 /// "regular file", and only then is the same inode opened O_RDONLY|O_NONBLOCK (a FIFO swapped in
 /// between is refused by comparing device and inode). Readers, hashers and downloads read from
 /// <see cref="Handle"/>, the file that was checked, never from the path again.
+/// Where openat2 is missing (Linux before 5.6, e.g. RHEL 8's 4.18) or a seccomp sandbox answers
+/// ENOSYS/EPERM for it, the path is walked one component at a time with O_NOFOLLOW from the root:
+/// stricter (no symbolic link is followed at all), never looser.
 /// </summary>
 public sealed partial class ConfinedFile : IDisposable
 {
@@ -56,7 +59,10 @@ public sealed partial class ConfinedFile : IDisposable
     public long Length => Status.Size;
 
     /// <summary>Opens <paramref name="path"/>, which must lie under <paramref name="root"/>; throws <see cref="ConfinedFileException"/>.</summary>
-    public static ConfinedFile Open(string root, string path)
+    public static ConfinedFile Open(string root, string path) => Open(root, path, openAt2: true);
+
+    /// <summary>With <paramref name="openAt2"/> false: the component walk that kernels without openat2 get (for tests).</summary>
+    internal static ConfinedFile Open(string root, string path, bool openAt2)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -76,14 +82,14 @@ public sealed partial class ConfinedFile : IDisposable
 
         try
         {
-            using var probe = OpenBeneath(rootFd, relative, Native.OPath | Native.OCloexec, path);
+            using var probe = OpenBeneath(rootFd, relative, Native.OPath | Native.OCloexec, path, openAt2);
             var status = FileStatus.Of(probe);
             if (status.Kind != FileKind.Regular)
             {
                 throw new ConfinedFileException(path, ConfinedFileProblem.NotRegular, $"is {FileStatus.Describe(status.Kind)}, not a regular file: listed, never read");
             }
 
-            var handle = OpenBeneath(rootFd, relative, Native.ORdonly | Native.ONonblock | Native.ONoctty | Native.OCloexec, path);
+            var handle = OpenBeneath(rootFd, relative, Native.ORdonly | Native.ONonblock | Native.ONoctty | Native.OCloexec, path, openAt2);
             var opened = FileStatus.Of(handle);
             if (opened.Kind != FileKind.Regular || opened.Device != status.Device || opened.Inode != status.Inode)
             {
@@ -104,23 +110,87 @@ public sealed partial class ConfinedFile : IDisposable
 
     public void Dispose() => Handle.Dispose();
 
-    private static SafeFileHandle OpenBeneath(int rootFd, string relative, long flags, string path)
+    private static SafeFileHandle OpenBeneath(int rootFd, string relative, long flags, string path, bool openAt2)
     {
-        var fd = Native.OpenAt2(rootFd, relative, flags, Native.ResolveBeneath | Native.ResolveNoMagicLinks);
-        if (fd >= 0)
+        if (openAt2)
         {
-            return new SafeFileHandle(fd, ownsHandle: true);
+            var fd = Native.OpenAt2(rootFd, relative, flags, Native.ResolveBeneath | Native.ResolveNoMagicLinks);
+            if (fd >= 0)
+            {
+                return new SafeFileHandle(fd, ownsHandle: true);
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno is not (Native.ENOSYS or Native.EPERM))
+            {
+                throw Refusal(path, errno);
+            }
         }
 
-        var errno = Marshal.GetLastPInvokeError();
-        throw errno switch
-        {
-            Native.ENOENT or Native.ENOTDIR => new ConfinedFileException(path, ConfinedFileProblem.Missing, "is gone (or a link to nothing)", errno),
-            Native.EXDEV or Native.ELOOP => new ConfinedFileException(path, ConfinedFileProblem.OutsideRoot, "is a link that leads out of the dump directory: never read", errno),
-            Native.ENOSYS => new ConfinedFileException(path, ConfinedFileProblem.Unreadable, "this kernel has no openat2(2) (Linux 5.6+): kdumpd does not read dump files it cannot confine", errno),
-            _ => new ConfinedFileException(path, ConfinedFileProblem.Unreadable, $"cannot open: {Marshal.GetPInvokeErrorMessage(errno)}", errno),
-        };
+        return WalkBeneath(rootFd, relative, flags, path);
     }
+
+    /// <summary>openat(O_NOFOLLOW) one component at a time from the root: every directory on the way must be a real directory.</summary>
+    private static SafeFileHandle WalkBeneath(int rootFd, string relative, long flags, string path)
+    {
+        var parts = relative.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var dirFd = rootFd;
+        try
+        {
+            for (var i = 0; i < parts.Length; i++)
+            {
+                if (parts[i] is "." or "..")
+                {
+                    throw new ConfinedFileException(path, ConfinedFileProblem.OutsideRoot, $"has a '{parts[i]}' component: not read");
+                }
+
+                var last = i == parts.Length - 1;
+                var fd = Native.OpenAt(dirFd, parts[i], (int)((last ? flags : Native.OPath | Native.OCloexec) | Native.ONoFollow));
+                if (fd < 0)
+                {
+                    throw Refusal(path, Marshal.GetLastPInvokeError());
+                }
+
+                var handle = new SafeFileHandle(fd, ownsHandle: true);
+                if (last)
+                {
+                    return handle;
+                }
+
+                var kind = FileStatus.Of(handle).Kind;
+                if (kind != FileKind.Directory)
+                {
+                    handle.Dispose();
+                    throw new ConfinedFileException(path, kind == FileKind.SymbolicLink ? ConfinedFileProblem.OutsideRoot : ConfinedFileProblem.Missing,
+                        $"lies under '{parts[i]}', which is {FileStatus.Describe(kind)}: not followed (this kernel has no openat2)");
+                }
+
+                handle.SetHandleAsInvalid(); // the descriptor lives on as dirFd, closed below
+                if (dirFd != rootFd)
+                {
+                    _ = Native.Close(dirFd);
+                }
+
+                dirFd = fd;
+            }
+
+            throw new ConfinedFileException(path, ConfinedFileProblem.OutsideRoot, "names the dump directory itself: not read");
+        }
+        finally
+        {
+            if (dirFd != rootFd)
+            {
+                _ = Native.Close(dirFd);
+            }
+        }
+    }
+
+    private static ConfinedFileException Refusal(string path, int errno) => errno switch
+    {
+        Native.ENOENT or Native.ENOTDIR => new ConfinedFileException(path, ConfinedFileProblem.Missing, "is gone (or a link to nothing)", errno),
+        Native.EXDEV or Native.ELOOP => new ConfinedFileException(path, ConfinedFileProblem.OutsideRoot, "is a link that leads out of the dump directory: never read", errno),
+        _ => new ConfinedFileException(path, ConfinedFileProblem.Unreadable, $"cannot open: {Marshal.GetPInvokeErrorMessage(errno)}", errno),
+    };
 
     private static partial class Native
     {
@@ -131,9 +201,13 @@ public sealed partial class ConfinedFile : IDisposable
         public const long OCloexec = 0x80000;
         public const long OPath = 0x200000;
 
+        /// <summary>O_NOFOLLOW differs: 0400000 on x86-64 (asm-generic), 0100000 on arm64 and 32-bit arm.</summary>
+        public static long ONoFollow => RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
+
         public const ulong ResolveNoMagicLinks = 0x02;
         public const ulong ResolveBeneath = 0x08;
 
+        public const int EPERM = 1;
         public const int ENOENT = 2;
         public const int EXDEV = 18;
         public const int ENOTDIR = 20;
@@ -160,6 +234,9 @@ public sealed partial class ConfinedFile : IDisposable
 
         [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
         private static partial int OpenPath(string path, int flags);
+
+        [LibraryImport("libc", EntryPoint = "openat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        public static partial int OpenAt(int dirfd, string path, int flags);
 
         [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
         public static partial int Close(int fd);

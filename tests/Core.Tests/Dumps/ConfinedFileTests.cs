@@ -85,6 +85,61 @@ public sealed class ConfinedFileTests : IDisposable
         buffer.Should().Equal(1, 2, 3, 4, 5);
     }
 
+    // Without openat2 (Linux < 5.6, or a sandbox answering ENOSYS): the component walk follows no link at all.
+
+    [Theory]
+    [InlineData("/etc/shadow")]
+    [InlineData("/dev/zero")]
+    [InlineData("vmcore.real")]
+    public void Without_openat2_no_link_is_followed_not_even_inside(string target)
+    {
+        File.WriteAllBytes(In("vmcore.real"), [1, 2, 3]);
+        File.CreateSymbolicLink(In("vmcore"), target);
+
+        FluentActions.Invoking(() => ConfinedFile.Open(_root, In("vmcore"), openAt2: false)).Should().Throw<ConfinedFileException>()
+            .Which.Problem.Should().BeOneOf(ConfinedFileProblem.NotRegular, ConfinedFileProblem.OutsideRoot);
+    }
+
+    [Fact]
+    public void Without_openat2_a_linked_directory_on_the_way_is_not_followed()
+    {
+        var outside = Directory.CreateTempSubdirectory("kdumpd-outside-").FullName;
+        try
+        {
+            File.WriteAllBytes(Path.Join(outside, "vmcore"), [9]);
+            Directory.CreateSymbolicLink(Path.Join(_root, "linked"), outside);
+
+            var e = FluentActions.Invoking(() => ConfinedFile.Open(_root, Path.Join(_root, "linked", "vmcore"), openAt2: false)).Should().Throw<ConfinedFileException>().Which;
+
+            e.Problem.Should().Be(ConfinedFileProblem.OutsideRoot);
+            e.Message.Should().Contain("'linked'");
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Without_openat2_a_fifo_is_refused_and_a_regular_file_opens()
+    {
+        MakeFifo(In("fifo"));
+        File.WriteAllBytes(In("vmcore"), [1, 2, 3, 4]);
+
+        FluentActions.Invoking(() => ConfinedFile.Open(_root, In("fifo"), openAt2: false)).Should().Throw<ConfinedFileException>()
+            .Which.Problem.Should().Be(ConfinedFileProblem.NotRegular);
+        using var file = ConfinedFile.Open(_root, In("vmcore"), openAt2: false);
+        file.Length.Should().Be(4);
+        file.Status.Inode.Should().Be(FileStatus.OfPath(In("vmcore")).Inode);
+    }
+
+    [Fact]
+    public void Without_openat2_a_missing_file_is_missing()
+    {
+        FluentActions.Invoking(() => ConfinedFile.Open(_root, In("vmcore"), openAt2: false)).Should().Throw<ConfinedFileException>()
+            .Which.Problem.Should().Be(ConfinedFileProblem.Missing);
+    }
+
     [Fact]
     public void File_status_does_not_follow_a_final_link()
     {
