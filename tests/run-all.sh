@@ -6,10 +6,11 @@
 #      KDUMPD_SKIP_E2E=1 skips them (say so loudly: CI never sets it).
 #   4. the installed-system test (tests/installed/run.sh): a Debian 12 image from Debian packages
 #      with kdumpd installed from its package, crashed in QEMU, the capture in kdumpd's own initrd.
-#      OPT-IN until it passes (KDUMPD_INSTALLED_E2E=1): on 2026-11-30 the capture ran in kdumpd's
-#      initrd and saved a complete dump, but under the unit the catalogue got ENOSYS from openat2 and
-#      listed it incomplete. The initramfs-tools variant (~18 min cold on 2 cores: debootstrap 8,
-#      package and image 2, one QEMU cycle 7); KDUMPD_INSTALLED_VARIANTS="initramfs-tools dracut" adds
+#      OPT-IN (KDUMPD_INSTALLED_E2E=1) until it has passed on a fresh CI machine: on 2026-11-30 it
+#      passed here (capture in kdumpd's initrd, complete dump, catalogued, downloaded) once the
+#      catalogue walked paths itself where the unit's sandbox answers ENOSYS for openat2. The
+#      initramfs-tools variant (~18 min cold on 2 cores: debootstrap 8, package and image 4, one QEMU
+#      cycle 3-7); KDUMPD_INSTALLED_VARIANTS="initramfs-tools dracut" adds
 #      the dracut image (+~35 min: it does not fit CI's 90 minutes with the rest).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
