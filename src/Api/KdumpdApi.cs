@@ -1,5 +1,6 @@
 using Kdumpd.Api.Auth;
 using Kdumpd.Api.Endpoints;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,8 +11,9 @@ namespace Kdumpd.Api;
 /// <summary>Registers and maps the REST API. The host supplies an IKdumpdService and a KdumpdMetrics.</summary>
 public static class KdumpdApi
 {
-    public static IServiceCollection AddKdumpdApi(this IServiceCollection services, IReadOnlyList<ApiToken> tokens)
+    public static IServiceCollection AddKdumpdApi(this IServiceCollection services, ApiTokenSet tokens)
     {
+        services.AddSingleton(tokens);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
         services.AddProblemDetails();
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
@@ -21,8 +23,7 @@ public static class KdumpdApi
             return Task.CompletedTask;
         }));
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
-            .AddScheme<TokenAuthenticationOptions, TokenAuthenticationHandler>(
-                TokenAuthenticationHandler.SchemeName, o => o.Tokens = tokens);
+            .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, _ => { });
         services.AddAuthorizationBuilder()
             // Anything not explicitly opened needs a valid token.
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
