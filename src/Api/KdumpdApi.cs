@@ -22,7 +22,11 @@ public static class KdumpdApi
             document.Info.Description = "Crash-dump readiness, plans, reloads and dumps of one Linux host.";
             return Task.CompletedTask;
         }));
-        services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
+        // Not AddAuthentication: it adds DataProtection too, whose key ring is made at every start (a key file
+        // in root's home, or three warnings under systemd) though this API has no cookie or antiforgery token.
+        services.AddAuthenticationCore(o => o.DefaultScheme = TokenAuthenticationHandler.SchemeName);
+        services.AddWebEncoders();
+        new AuthenticationBuilder(services)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, _ => { });
         services.AddAuthorizationBuilder()
             // Anything not explicitly opened needs a valid token.
