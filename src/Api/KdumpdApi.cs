@@ -11,8 +11,9 @@ namespace Kdumpd.Api;
 /// <summary>Registers and maps the REST API. The host supplies an IKdumpdService and a KdumpdMetrics.</summary>
 public static class KdumpdApi
 {
-    public static IServiceCollection AddKdumpdApi(this IServiceCollection services, IReadOnlyList<ApiToken> tokens)
+    public static IServiceCollection AddKdumpdApi(this IServiceCollection services, ApiTokenSet tokens)
     {
+        services.AddSingleton(tokens);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
         services.AddProblemDetails();
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
@@ -26,8 +27,7 @@ public static class KdumpdApi
         services.AddAuthenticationCore(o => o.DefaultScheme = TokenAuthenticationHandler.SchemeName);
         services.AddWebEncoders();
         new AuthenticationBuilder(services)
-            .AddScheme<TokenAuthenticationOptions, TokenAuthenticationHandler>(
-                TokenAuthenticationHandler.SchemeName, o => o.Tokens = tokens);
+            .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, _ => { });
         services.AddAuthorizationBuilder()
             // Anything not explicitly opened needs a valid token.
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())

@@ -44,6 +44,14 @@ public sealed class DaemonFixture : IAsyncLifetime
 
     public string DatabasePath => Path.Join(Root, "kdumpd.db");
 
+    /// <summary>
+    /// Run from a configuration file as <c>kdumpd run --config</c> does (<see cref="ConfigPath"/>, written
+    /// from the options after <see cref="Configure"/>): reloads re-read it and the file watcher watches it.
+    /// </summary>
+    public bool FromConfigFile { get; init; }
+
+    public string ConfigPath => Path.Join(Root, "etc", "kdumpd.json");
+
     public async ValueTask InitializeAsync()
     {
         var repo = RepoRoot();
@@ -80,8 +88,19 @@ public sealed class DaemonFixture : IAsyncLifetime
 
         Configure?.Invoke(options);
         BeforeStart?.Invoke(this);
+        var context = new RunContext(null, Sample: false, []);
+        if (FromConfigFile)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(ConfigPath)!);
+            await File.WriteAllTextAsync(ConfigPath, ConfigJson(options));
+            var source = new ConfigurationSource(ConfigPath, new Dictionary<string, string?>());
+            var loaded = source.Load();
+            options = loaded.Options ?? throw new InvalidOperationException(string.Join("; ", loaded.Errors));
+            context = new RunContext(ConfigPath, Sample: false, []) { Source = source, Configuration = loaded.Configuration };
+        }
+
         var logger = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console().CreateLogger();
-        _app = DaemonHost.Build(options, new RunContext(null, Sample: false, []), logger);
+        _app = DaemonHost.Build(options, context, logger);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address + "/");
@@ -95,6 +114,21 @@ public sealed class DaemonFixture : IAsyncLifetime
             await Task.Delay(50);
         }
     }
+
+    /// <summary>The keys the fixture sets, as an operator's kdumpd.json would hold them.</summary>
+    private static string ConfigJson(KdumpdOptions o) => new System.Text.Json.Nodes.JsonObject
+    {
+        ["HostRoot"] = o.HostRoot,
+        [nameof(KdumpdOptions.DumpDir)] = o.DumpDir,
+        ["Database"] = o.Database,
+        ["Urls"] = o.Urls,
+        ["Loader"] = new System.Text.Json.Nodes.JsonObject { ["Mode"] = o.Loader.Mode },
+        ["Reload"] = new System.Text.Json.Nodes.JsonObject { ["WatchUevents"] = o.Reload.WatchUevents, ["Kmsg"] = o.Reload.Kmsg, ["QuietWindowMs"] = o.Reload.QuietWindowMs },
+        ["Api"] = new System.Text.Json.Nodes.JsonObject
+        {
+            [nameof(ApiSettings.Tokens)] = new System.Text.Json.Nodes.JsonArray([.. o.Api.Tokens.Select(t => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject { ["Name"] = t.Name, ["Role"] = t.Role, ["Sha256"] = t.Sha256 })]),
+        },
+    }.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
 
     /// <summary>
     /// A complete 1 MiB ELF vmcore: the real crash's notes (NT_PRSTATUS per CPU and VMCOREINFO, at

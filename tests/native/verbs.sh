@@ -112,6 +112,39 @@ code=$(curl -s -o "$work/dumps.json" -w '%{http_code}' -H "Authorization: Bearer
 code=$(curl -s -o /dev/null -w '%{http_code}' "$url/metrics")
 [ "$code" = 200 ] && pass api-metrics || fail api-metrics "HTTP $code"
 expect reload 0 "$bin" reload --url "$url" --token "$token"
+# systemctl reload = SIGHUP: a token added by token new works without a restart, a token removed gets
+# 401 from the next request, an invalid file is refused and the tokens in force stay.
+if expect token-new-second 0 "$bin" token new --role read --name second --config "$config"; then
+    second=$(tr -d '[:space:]' <"$work/token-new-second.out")
+    kill -HUP "$daemon"
+    code=""
+    for _ in $(seq 1 50); do
+        code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $second" "$url/v1/status")
+        [ "$code" = 200 ] && break
+        sleep 0.1
+    done
+    [ "$code" = 200 ] && pass sighup-adds-token || fail sighup-adds-token "HTTP $code after SIGHUP"
+    python3 - "$config" <<'PY'
+import json, sys
+path = sys.argv[1]
+config = json.load(open(path))
+config["Api"]["Tokens"] = [t for t in config["Api"]["Tokens"] if t["Name"] != "second"]
+json.dump(config, open(path + ".new", "w"))
+PY
+    mv "$config.new" "$config"
+    kill -HUP "$daemon"
+    sleep 0.5
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $second" "$url/v1/status")
+    [ "$code" = 401 ] && pass sighup-revokes-token || fail sighup-revokes-token "HTTP $code after SIGHUP"
+    cp "$config" "$work/config.good"
+    printf '{ "Api": { "Tokens": [' >"$config"
+    kill -HUP "$daemon"
+    sleep 0.5
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$url/v1/status")
+    [ "$code" = 200 ] && grep -q "refused.*$config:1:" "$work/run.out" && pass sighup-refuses-invalid-keeps-old \
+        || fail sighup-refuses-invalid-keeps-old "HTTP $code; $(grep -i refused "$work/run.out" | tail -1)"
+    cp "$work/config.good" "$config"
+fi
 kill -TERM "$daemon"
 wait "$daemon"
 rc=$?

@@ -8,20 +8,17 @@ using Microsoft.Extensions.Options;
 
 namespace Kdumpd.Api.Auth;
 
-public sealed class TokenAuthenticationOptions : AuthenticationSchemeOptions
-{
-    public IReadOnlyList<ApiToken> Tokens { get; set; } = [];
-}
-
 /// <summary>
 /// Bearer tokens checked against configured SHA-256 hashes in constant time. A failure is logged
-/// with the client address and path, never with the token itself.
+/// with the client address and path, never with the token itself. The set is read per request, so a
+/// configuration reload adds and revokes tokens without a restart.
 /// </summary>
 public sealed class TokenAuthenticationHandler(
-    IOptionsMonitor<TokenAuthenticationOptions> options,
+    ApiTokenSet tokens,
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder)
-    : AuthenticationHandler<TokenAuthenticationOptions>(options, loggerFactory, encoder)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "KdumpdToken";
 
@@ -42,7 +39,7 @@ public sealed class TokenAuthenticationHandler(
 
         var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim()));
         ApiToken? match = null;
-        foreach (var token in Options.Tokens)
+        foreach (var token in tokens.Current)
         {
             // Compare against every entry so the time taken says nothing about which one matched.
             if (CryptographicOperations.FixedTimeEquals(presented, Convert.FromHexString(token.Sha256)))

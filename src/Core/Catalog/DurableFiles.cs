@@ -93,6 +93,49 @@ public static partial class DurableFiles
         return stream;
     }
 
+    /// <summary>
+    /// Appends <paramref name="content"/> with one write(2) on an O_APPEND descriptor (another process's
+    /// append lands before or after it, never inside), then fsync; the file is created 0600. Throws
+    /// IOException naming the file and errno when the write is refused or short (a full disk).
+    /// </summary>
+    public static void AppendDurably(string path, ReadOnlySpan<byte> content)
+    {
+        const int oWronly = 1, oCreat = 0x40, oAppend = 0x400, oCloexec = 0x80000; // the same on x86-64 and arm64
+        var fd = Open(path, oWronly | oCreat | oAppend | oCloexec, 0b110_000_000);
+        if (fd < 0)
+        {
+            throw new IOException($"{path}: cannot open for appending: {Marshal.GetLastPInvokeErrorMessage()}", Marshal.GetLastPInvokeError());
+        }
+
+        try
+        {
+            nint written;
+            unsafe
+            {
+                fixed (byte* bytes = content)
+                {
+                    written = Write(fd, bytes, content.Length);
+                }
+            }
+
+            if (written != content.Length)
+            {
+                throw new IOException(written < 0
+                    ? $"{path}: append failed: {Marshal.GetLastPInvokeErrorMessage()}"
+                    : $"{path}: short append ({written} of {content.Length} bytes)", written < 0 ? Marshal.GetLastPInvokeError() : ENOSPC);
+            }
+
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"{path}: fsync failed: {Marshal.GetLastPInvokeErrorMessage()}", Marshal.GetLastPInvokeError());
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
     /// <summary>Deletes a file if it is there; false when it could not be removed.</summary>
     public static bool TryDelete(string path)
     {
@@ -109,6 +152,12 @@ public static partial class DurableFiles
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static unsafe partial nint Write(int fd, byte* buffer, nint count);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);

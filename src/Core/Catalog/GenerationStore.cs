@@ -10,18 +10,34 @@ namespace Kdumpd.Core.Catalog;
 /// The generations table: every load and unload attempt, numbered 1, 2, 3 ... Plain ADO.NET. Arming
 /// never waits on it: the records this process wrote are also kept in memory, so a database that
 /// fails is not a reason to refuse a load (the number continues from memory), and after the file is
-/// rebuilt (<see cref="KdumpdDatabase.Rebuilt"/>) they are recorded again: no generation is lost.
+/// rebuilt (<see cref="KdumpdDatabase.Rebuilt"/>) they are recorded again. Every record is also appended
+/// to the <see cref="GenerationJournal"/> beside the database, and the generations it holds that the
+/// database lacks are imported at start and after every rebuild: no generation is lost, whichever
+/// process recorded it and whatever happened to the database file.
 /// </summary>
 public sealed class GenerationStore
 {
     private readonly Lock _lock = new();
     private readonly SortedDictionary<int, GenerationRecord> _written = [];
 
-    public GenerationStore(KdumpdDatabase database)
+    public GenerationStore(KdumpdDatabase database, GenerationJournal? journal = null)
     {
+        ArgumentNullException.ThrowIfNull(database);
         Database = database;
+        Journal = journal ?? GenerationJournal.Beside(database);
         database.Rebuilt += _ => RecordAgain();
+        if (System.IO.File.Exists(Journal.Path) && System.IO.File.Exists(database.Path))
+        {
+            // A database deleted while kdumpd was stopped was created empty at start: fill it from the journal.
+            ImportJournal();
+        }
     }
+
+    /// <summary>Where every generation is also written, one JSON line each.</summary>
+    public GenerationJournal Journal { get; }
+
+    /// <summary>Why the last journal append or import failed (a full disk, a damaged line), or null.</summary>
+    public string? JournalProblem { get; private set; }
 
     private const string Columns = """
         number, started_at, action, triggers, operator_requested, plan_fingerprint, layout, loader, kernel_release,
@@ -69,10 +85,45 @@ public sealed class GenerationStore
             _written[record.Number] = record;
         }
 
+        try
+        {
+            Journal.Append(record);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The database (or memory) holds it; the journal is the copy for a database that is lost.
+            JournalProblem = e.Message;
+        }
+
         return record;
     }
 
-    /// <summary>Writes every generation this process recorded into a rebuilt database (those it lacks).</summary>
+    /// <summary>
+    /// Writes into the database the generations the journal holds and it lacks (a new, rebuilt or
+    /// replaced file); returns how many. The journal's damaged lines are skipped and named in <see cref="JournalProblem"/>.
+    /// </summary>
+    public int ImportJournal()
+    {
+        IReadOnlyList<GenerationRecord> records;
+        try
+        {
+            var (read, skipped) = Journal.Read();
+            records = read;
+            if (skipped.Count > 0)
+            {
+                JournalProblem = string.Join("; ", skipped);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            JournalProblem = $"{Journal.Path}: cannot read: {e.Message}";
+            return 0;
+        }
+
+        return records.Count == 0 ? 0 : InsertMissing(records);
+    }
+
+    /// <summary>Writes every generation this process recorded, then the journal's, into a rebuilt database (those it lacks).</summary>
     public int RecordAgain()
     {
         List<GenerationRecord> records;
@@ -81,8 +132,23 @@ public sealed class GenerationStore
             records = [.. _written.Values];
         }
 
+        return InsertMissing(records) + ImportJournal();
+    }
+
+    private int InsertMissing(IReadOnlyList<GenerationRecord> records)
+    {
+        HashSet<int> present;
+        try
+        {
+            present = Numbers();
+        }
+        catch (SqliteException)
+        {
+            return 0; // still no usable database: the next rebuild tries again
+        }
+
         var again = 0;
-        foreach (var record in records)
+        foreach (var record in records.Where(r => !present.Contains(r.Number)))
         {
             try
             {
@@ -100,6 +166,21 @@ public sealed class GenerationStore
         }
 
         return again;
+    }
+
+    private HashSet<int> Numbers()
+    {
+        using var connection = Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT number FROM generations;";
+        using var reader = command.ExecuteReader();
+        var numbers = new HashSet<int>();
+        while (reader.Read())
+        {
+            numbers.Add(reader.GetInt32(0));
+        }
+
+        return numbers;
     }
 
     private int MemoryMax()

@@ -25,7 +25,17 @@ public sealed class PanicKernelService(
 
     public GenerationStore Store { get; } = store;
 
-    public LoadingOptions Options { get; } = options;
+    private LoadingOptions _options = options;
+
+    /// <summary>The options of the next operation; a configuration reload replaces them as a whole (<see cref="Reconfigure"/>).</summary>
+    public LoadingOptions Options => Volatile.Read(ref _options);
+
+    /// <summary>New loader, capture image and command-line options, used from the next preparation on.</summary>
+    public void Reconfigure(LoadingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Volatile.Write(ref _options, options);
+    }
 
     public void Dispose() => _one.Dispose();
 
@@ -47,22 +57,23 @@ public sealed class PanicKernelService(
     {
         ArgumentNullException.ThrowIfNull(intent);
         var overrides = intent.Overrides ?? new LoadOverrides();
+        var options = Options; // one set of options for the whole request, even across a reload
         var image = intent.Image is { } planned && overrides.KernelPath is null && overrides.InitrdPath is null
             ? planned
-            : new CaptureImageLocator(Host).Locate(Options.Image with
+            : new CaptureImageLocator(Host).Locate(options.Image with
             {
-                KernelPath = overrides.KernelPath ?? Options.Image.KernelPath,
-                InitrdPath = overrides.InitrdPath ?? Options.Image.InitrdPath,
+                KernelPath = overrides.KernelPath ?? options.Image.KernelPath,
+                InitrdPath = overrides.InitrdPath ?? options.Image.InitrdPath,
             });
         var commandLineOptions = overrides.Append is null
-            ? Options.CommandLine
-            : Options.CommandLine with { Extras = [.. Options.CommandLine.Extras, overrides.Append] };
+            ? options.CommandLine
+            : options.CommandLine with { Extras = [.. options.CommandLine.Extras, overrides.Append] };
         var commandLine = CaptureCommandLine.Build(HostKernel.CommandLine(Host), commandLineOptions);
         return new LoadRequest(
             image.KernelPath,
             image.InitrdPath,
             commandLine,
-            overrides.Loader ?? Options.Loader,
+            overrides.Loader ?? options.Loader,
             OnCrash: true,
             intent.OperatorRequested,
             intent.Triggers,

@@ -9,8 +9,27 @@ public sealed class OperatorReloadGate(TimeProvider time, TimeSpan minInterval)
 {
     private readonly Lock _lock = new();
     private DateTimeOffset? _last;
+    private TimeSpan _minInterval = minInterval;
 
-    public TimeSpan MinInterval { get; } = minInterval;
+    /// <summary>Reload:OperatorIntervalSeconds; a configuration reload changes it for the next request.</summary>
+    public TimeSpan MinInterval
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _minInterval;
+            }
+        }
+
+        set
+        {
+            lock (_lock)
+            {
+                _minInterval = value;
+            }
+        }
+    }
 
     /// <summary>True and the slot is taken; false with the time to wait when the last one is too recent.</summary>
     public bool TryEnter(out TimeSpan retryAfter)
@@ -18,9 +37,9 @@ public sealed class OperatorReloadGate(TimeProvider time, TimeSpan minInterval)
         var now = time.GetUtcNow();
         lock (_lock)
         {
-            if (_last is { } last && now - last < MinInterval)
+            if (_last is { } last && now - last < _minInterval)
             {
-                retryAfter = MinInterval - (now - last);
+                retryAfter = _minInterval - (now - last);
                 return false;
             }
 

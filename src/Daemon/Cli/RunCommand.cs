@@ -53,7 +53,8 @@ public static class RunCommand
             }
         }
 
-        var loaded = ConfigLoader.Load(configPath, overrides, readDefaultFile: !sample);
+        var source = new ConfigurationSource(configPath, overrides, ReadDefaultFile: !sample);
+        var loaded = source.Load();
         if (loaded.Options is not { } options)
         {
             foreach (var problem in loaded.Errors)
@@ -77,7 +78,7 @@ public static class RunCommand
             return await CaptureMode.RunAsync(host, options, logger, cancellationToken);
         }
 
-        var context = new RunContext(configPath, sample, tokens);
+        var context = new RunContext(configPath, sample, tokens) { Source = source, Configuration = loaded.Configuration };
         var app = DaemonHost.Build(options, context, logger);
         if (sample)
         {

@@ -42,7 +42,7 @@ public static class TokenCommand
                 Console.Error.WriteLine($"kdumpd: {path} was rewritten without its comments (JSON rewrites cannot keep them); the file as it was is saved as {edit.Backup}");
             }
 
-            Console.Error.WriteLine($"token '{label}' ({parsedRole.Name()}) added to {path}; restart or reload kdumpd to use it. It is shown only once:");
+            Console.Error.WriteLine($"token '{label}' ({parsedRole.Name()}) added to {path}. A kdumpd running with this file takes it without a restart: on its own within a second (it watches the file), at once with 'systemctl reload kdumpd'; 'journalctl -u kdumpd' shows 'Configuration reloaded'. It is shown only once:");
             Console.WriteLine(secret);
             return 0;
         });

@@ -1,5 +1,4 @@
 using Kdumpd.Core.Catalog;
-using Kdumpd.Daemon.Configuration;
 using CoreDumpQuery = Kdumpd.Core.Catalog.DumpQuery;
 
 namespace Kdumpd.Daemon.Hosting;
@@ -16,19 +15,19 @@ public sealed class CatalogMaintenanceService : BackgroundService
     private readonly TaskCompletionSource _firstScan = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DumpCatalog _catalog;
     private readonly GenerationStore _generations;
-    private readonly KdumpdOptions _options;
+    private readonly LiveConfiguration _configuration;
     private readonly TimeProvider _time;
     private readonly ILogger<CatalogMaintenanceService> _log;
     private readonly Kdumpd.Core.Egress.EgressCoordinator _egress;
 
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public CatalogMaintenanceService(DumpCatalog catalog, GenerationStore generations, KdumpdOptions options, TimeProvider time, Kdumpd.Core.Egress.EgressCoordinator egress, ILogger<CatalogMaintenanceService> log)
+    public CatalogMaintenanceService(DumpCatalog catalog, GenerationStore generations, LiveConfiguration configuration, TimeProvider time, Kdumpd.Core.Egress.EgressCoordinator egress, ILogger<CatalogMaintenanceService> log)
     {
         ArgumentNullException.ThrowIfNull(generations);
         _catalog = catalog;
         _generations = generations;
-        _options = options;
+        _configuration = configuration;
         _time = time;
         _log = log;
         _egress = egress;
@@ -80,7 +79,7 @@ public sealed class CatalogMaintenanceService : BackgroundService
             _log.LogInformation("Computed SHA-256 of {Count} dumps", hashed);
         }
 
-        var r = _options.Retention;
+        var r = _configuration.Options.Retention; // Retention is applied by a reload
         if (r.KeepDumps > 0 || r.MaxBytes > 0 || r.MinFreeBytes > 0)
         {
             _catalog.ApplyRetention(new RetentionPolicy(

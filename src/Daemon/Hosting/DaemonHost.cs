@@ -18,7 +18,14 @@ using Serilog;
 namespace Kdumpd.Daemon.Hosting;
 
 /// <summary>How this run differs from a real host: the sample switches off what would touch the machine.</summary>
-public sealed record RunContext(string? ConfigPath, bool Sample, IReadOnlyList<(string Name, ApiRole Role, string Secret)> EphemeralTokens);
+public sealed record RunContext(string? ConfigPath, bool Sample, IReadOnlyList<(string Name, ApiRole Role, string Secret)> EphemeralTokens)
+{
+    /// <summary>Where a configuration reload reads from; null for a daemon built from options in code (nothing to re-read).</summary>
+    public ConfigurationSource? Source { get; init; }
+
+    /// <summary>The keys read at start, to name the changed ones that need a restart.</summary>
+    public IConfiguration? Configuration { get; init; }
+}
 
 /// <summary>Builds the daemon: Core services, the reload coordinator with its watchers, the catalogue upkeep, the API.</summary>
 public static class DaemonHost
@@ -62,14 +69,14 @@ public static class DaemonHost
         builder.Services.AddSingleton(sp => new PanicKernelLoaders(new KexecSysfs(host), new KexecSyscalls(), new ProcessRunner(), loadingOptions.KexecTools));
         builder.Services.AddSingleton(sp => new PanicKernelService(host, sp.GetRequiredService<PanicKernelLoaders>(), sp.GetRequiredService<GenerationStore>(), loadingOptions, sp.GetRequiredService<TimeProvider>(), logger));
         builder.Services.AddSingleton(sp => new ReadinessEvaluator(host, sp.GetRequiredService<GenerationStore>(), sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(PlanningFor(options, host, loadingOptions));
+        builder.Services.AddSingleton<LiveConfiguration>();
         builder.Services.AddSingleton(sp => new CrashHotplugReader(host, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IReloadTarget, DaemonReloadTarget>();
         builder.Services.AddReloadWatching(new WatchOptions
         {
             KernelPath = options.Loader.Kernel ?? DefaultImagePath(host, loadingOptions, kernel: true),
             InitrdPath = options.Loader.Initrd ?? DefaultImagePath(host, loadingOptions, kernel: false),
-            ConfigPath = context.ConfigPath,
+            ConfigPath = context.Source?.FilePath ?? context.ConfigPath,
             KmsgPath = context.Sample || string.IsNullOrEmpty(options.Reload.Kmsg) ? null : options.Reload.Kmsg,
             Netlink = options.Reload.WatchUevents && !context.Sample,
             ReconcileInterval = TimeSpan.FromSeconds(options.Reload.ReconcileSeconds),
@@ -98,11 +105,7 @@ public static class DaemonHost
             builder.Services.AddHostedService<UnloadOnStopService>();
         }
 
-        var tokens = options.Api.Tokens
-            .Select(t => new ApiToken(t.Name, ApiRoles.TryParse(t.Role, out var role) ? role : ApiRole.Read, t.Sha256.ToLowerInvariant()))
-            .Concat(context.EphemeralTokens.Select(t => new ApiToken(t.Name, t.Role, ApiToken.Hash(t.Secret))))
-            .ToList();
-        builder.Services.AddKdumpdApi(tokens);
+        builder.Services.AddKdumpdApi(new ApiTokenSet(LiveConfiguration.TokensFrom(options, context)));
         configure?.Invoke(builder);
 
         // The dump directory must exist before the first crash: the capture kernel writes into it.

@@ -6,17 +6,20 @@ namespace Kdumpd.Daemon.Hosting;
 /// <summary>
 /// The reload coordinator's hands: a probe is one planning pass over the live host plus the kernel's
 /// own word on what is loaded; a reload is one load call through <see cref="PanicKernelService"/>,
-/// which records the generation with the plan JSON and header bytes.
+/// which records the generation with the plan JSON and header bytes. Each probe plans with the
+/// configuration in force (<see cref="LiveConfiguration"/>).
 /// </summary>
 public sealed class DaemonReloadTarget(
-    HostPlanning planning,
+    LiveConfiguration configuration,
     PanicKernelService loading,
     CrashHotplugReader crashHotplug,
     DaemonState state) : IReloadTarget
 {
     public async ValueTask<PlanProbe> ProbeAsync(CancellationToken cancellationToken)
     {
-        var planned = planning.PlanNow();
+        // A changed configuration file is read (and, when valid, applied) before the pass plans with it.
+        configuration.ReloadIfFileChanged("configuration file changed");
+        var planned = configuration.Planning.PlanNow();
         state.SetPlan(planned);
         // One reading per pass: the kexec files and crash_hotplug come from the planner's snapshot.
         var kernel = loading.StateOf(planned.Host.Kexec);
@@ -43,7 +46,7 @@ public sealed class DaemonReloadTarget(
         var (planned, json, _) = state.Plan;
         if (planned is null || planned.Plan.Fingerprint != request.Probe.Fingerprint)
         {
-            planned = planning.PlanNow();
+            planned = configuration.Planning.PlanNow();
             json = state.SetPlan(planned);
         }
 

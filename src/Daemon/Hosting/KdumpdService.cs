@@ -20,6 +20,7 @@ namespace Kdumpd.Daemon.Hosting;
 /// </summary>
 public sealed class KdumpdService(
     KdumpdOptions options,
+    LiveConfiguration configuration,
     DaemonState state,
     PanicKernelService loading,
     ReadinessEvaluator readiness,
@@ -242,7 +243,7 @@ public sealed class KdumpdService(
         }
 
         var ram = (long)(state.Plan.Planned?.Plan.Loads.Where(l => l.Kind != LoadKind.KernelText).Sum(l => (decimal)l.Size) ?? 0);
-        return options.Capture.Collector == "builtin" ? ram : ram / 10;
+        return configuration.Options.Capture.Collector == "builtin" ? ram : ram / 10;
     }
 
     private (int Total, int Complete, long Bytes, DateTimeOffset? LastCrash) DumpCounts()
