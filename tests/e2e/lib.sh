@@ -15,7 +15,7 @@ case "$(realpath -m "$WORK")/" in
     /tmp/*|/run/*|/dev/shm/*) echo "E2E_WORK=$WORK is hidden from the guest (its /tmp, /run and /dev/shm are its own): use a path elsewhere" >&2; exit 2 ;;
 esac
 ACCEL=${ACCEL:-tcg}
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-600}
 MODS="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay"
 mkdir -p "$WORK"
 T_SCRIPT0=$EPOCHREALTIME
