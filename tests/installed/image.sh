@@ -81,7 +81,7 @@ kdumpd-dracut)
     if [ ! "$tree/boot/initrd.img-$kver" -nt "$dir.tmp/before-dracut" ]; then
         in_root dracut -f "/boot/initrd.img-$kver" "$kver" >>"$steplog" 2>&1 || { tail -20 "$steplog" >&2; exit 1; }
     fi
-    grep -q '^dracut: \*\*\* Creating initramfs image file' "$steplog" \
+    [ "$tree/boot/initrd.img-$kver" -nt "$dir.tmp/before-dracut" ] \
         || { echo "image.sh: dracut did not build /boot/initrd.img-$kver (see $steplog)" >&2; exit 1; }
     rm -f "$dir.tmp/before-dracut"
     ;;
