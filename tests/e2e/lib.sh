@@ -144,7 +144,8 @@ run_vm() {
     echo "$EPOCHREALTIME QEMU-START $name -m $VM_MEM -smp $VM_SMP crashkernel=$VM_CRASHKERNEL" > "$LOGF"
     (
         set +e
-        timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu max -m "$VM_MEM" -smp "$VM_SMP" \
+        # KDUMPD_QEMU_LOCK (optional): a flock file shared with other QEMU users on this machine
+        ${KDUMPD_QEMU_LOCK:+flock "$KDUMPD_QEMU_LOCK"} timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu max -m "$VM_MEM" -smp "$VM_SMP" \
             -display none -monitor none -serial stdio -nic none -no-user-config \
             -qmp "unix:$sock,server=on,wait=off" \
             -kernel "$VMLINUZ" -initrd "$INITRD" ${VM_DRIVE:+-drive "file=$VM_DRIVE,if=virtio,format=raw"} \

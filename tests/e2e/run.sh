@@ -7,7 +7,8 @@
 # Each scenario prints exactly one line "E2E PASS <name>" or "E2E FAIL <name>: <reason>"
 # (tests/run-all.sh counts them), plus "E2E TIME" lines.  Knobs: E2E_WORK (default
 # /var/tmp/kdumpd-e2e, cached: kernel, initramfs; never under /tmp, which the guest cannot see),
-# ACCEL=tcg, QEMU_TIMEOUT=600 (per VM; a loaded 2-core machine needed more than 300 s for the 9p-heavy scenarios).
+# ACCEL=tcg, QEMU_TIMEOUT=600 (per VM; a loaded 2-core machine needed more than 300 s for the 9p-heavy scenarios),
+# KDUMPD_QEMU_LOCK (flock file around every QEMU run, for a machine shared with other QEMU users).
 # Needs root (apt-get for missing tools; QEMU reads / for the guest's 9p root).
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
