@@ -1,5 +1,6 @@
 using Kdumpd.Api.Auth;
 using Kdumpd.Api.Endpoints;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,7 +21,11 @@ public static class KdumpdApi
             document.Info.Description = "Crash-dump readiness, plans, reloads and dumps of one Linux host.";
             return Task.CompletedTask;
         }));
-        services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
+        // Not AddAuthentication: it adds DataProtection too, whose key ring is made at every start (a key file
+        // in root's home, or three warnings under systemd) though this API has no cookie or antiforgery token.
+        services.AddAuthenticationCore(o => o.DefaultScheme = TokenAuthenticationHandler.SchemeName);
+        services.AddWebEncoders();
+        new AuthenticationBuilder(services)
             .AddScheme<TokenAuthenticationOptions, TokenAuthenticationHandler>(
                 TokenAuthenticationHandler.SchemeName, o => o.Tokens = tokens);
         services.AddAuthorizationBuilder()

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Kdumpd.Api.Auth;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Kdumpd.Api.Tests;
 
@@ -33,6 +34,15 @@ public sealed class ApiTests(DaemonFixture daemon)
         { "GET", "/openapi/v1.json" },
         { "GET", "/docs" },
     };
+
+    [Fact]
+    public void The_daemon_registers_no_data_protection_so_no_key_ring_is_made_or_warned_about_at_start()
+    {
+        daemon.Services.GetService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>().Should().BeNull();
+        daemon.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>()
+            .Select(s => s.GetType().FullName)
+            .Should().NotContain(name => name!.StartsWith("Microsoft.AspNetCore.DataProtection", StringComparison.Ordinal));
+    }
 
     [Theory]
     [MemberData(nameof(Protected))]

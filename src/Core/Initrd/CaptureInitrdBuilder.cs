@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using Kdumpd.Core.Host;
@@ -30,6 +31,9 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
 {
     public const string ModulesDirectory = "lib/modules";
     public const string InitrdSuffix = ".cpio.gz";
+
+    /// <summary>gzip's trailer: CRC32, then ISIZE (the uncompressed length mod 2^32), both little-endian u32.</summary>
+    private const int GzipTrailerLength = 8;
 
     private static readonly string[] _makedumpfilePaths = ["/usr/sbin/makedumpfile", "/sbin/makedumpfile", "/usr/bin/makedumpfile"];
     private static readonly string[] _lvmPaths = ["/usr/sbin/lvm", "/sbin/lvm"];
@@ -173,6 +177,34 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
         }
 
         return new CaptureInitrd(path, key, new FileInfo(path).Length, unpacked, reused, modules.Select(m => m.Name).ToList(), entries.Keys.Order(StringComparer.Ordinal).ToList(), findings, spec);
+    }
+
+    /// <summary>
+    /// The newest initrd already built for <paramref name="kernelRelease"/>, without building: what a read-only
+    /// view (`kdumpd status`) reports. Its unpacked size is gzip's ISIZE trailer (the archive is one member,
+    /// far below 4 GiB); null when none was built.
+    /// </summary>
+    public static CaptureInitrd? LastBuilt(CaptureInitrdSettings request, string kernelRelease)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var newest = !Directory.Exists(request.CacheDirectory)
+            ? null
+            : new DirectoryInfo(request.CacheDirectory).EnumerateFiles($"kdumpd-{kernelRelease}-*{InitrdSuffix}")
+                .MaxBy(f => f.LastWriteTimeUtc);
+        if (newest is null || newest.Length < GzipTrailerLength)
+        {
+            return null;
+        }
+
+        Span<byte> trailer = stackalloc byte[GzipTrailerLength];
+        using (var handle = File.OpenHandle(newest.FullName))
+        {
+            RandomAccess.Read(handle, trailer, newest.Length - GzipTrailerLength);
+        }
+
+        var key = newest.Name[$"kdumpd-{kernelRelease}-".Length..^InitrdSuffix.Length];
+        var unpacked = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
+        return new CaptureInitrd(newest.FullName, key, newest.Length, unpacked, true, [], [], [], request.Capture with { KernelRelease = kernelRelease });
     }
 
     /// <summary>Removes built initrds other than <paramref name="keep"/> (older kernels, older configurations).</summary>

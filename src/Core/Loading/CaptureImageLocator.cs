@@ -1,12 +1,14 @@
 using Kdumpd.Core.Host;
 using Kdumpd.Core.Initrd;
+using Kdumpd.Core.Planning;
 using Kdumpd.Core.Units;
 
 namespace Kdumpd.Core.Loading;
 
 /// <summary>
-/// The capture kernel and initrd to load. <see cref="KernelPath"/>/<see cref="InitrdPath"/> are real paths
-/// (resolved under the host root); the host paths are what the operator sees (/boot/...).
+/// The capture kernel and initrd to load, located, hashed and header-parsed once: the plan and the loader
+/// share this one reading. <see cref="KernelPath"/>/<see cref="InitrdPath"/> are real paths (resolved
+/// under the host root); the host paths are what the operator sees (/boot/...).
 /// </summary>
 public sealed record CaptureImage(
     string Release,
@@ -19,13 +21,20 @@ public sealed record CaptureImage(
 {
     /// <summary>kdumpd's own capture initrd when that is what will be loaded (its unpacked size counts in the budget).</summary>
     public CaptureInitrd? OwnInitrd { get; init; }
+
+    /// <summary>The kernel's size, footprint once loaded and SHA-256.</summary>
+    public CaptureImageIdentity? KernelIdentity { get; init; }
+
+    /// <summary>The initrd's; for kdumpd's own, its footprint is the compressed file plus the unpacked tree.</summary>
+    public CaptureImageIdentity? InitrdIdentity { get; init; }
 }
 
 /// <summary>
 /// Explicit choices that override discovery. Paths here are used as given (not under the host root).
-/// <paramref name="OwnInitrd"/>: build kdumpd's own capture initrd (unless an initrd is configured).
+/// <paramref name="OwnInitrd"/>: build kdumpd's own capture initrd (unless an initrd is configured);
+/// <paramref name="BuildOwnInitrd"/> false takes the last one built instead (a read-only view such as `kdumpd status`).
 /// </summary>
-public sealed record CaptureImageOptions(string? KernelPath = null, string? InitrdPath = null, bool NoInitrd = false, CaptureInitrdSettings? OwnInitrd = null);
+public sealed record CaptureImageOptions(string? KernelPath = null, string? InitrdPath = null, bool NoInitrd = false, CaptureInitrdSettings? OwnInitrd = null, bool BuildOwnInitrd = true);
 
 /// <summary>No usable capture kernel or initrd: says what was looked for, where, and the fix.</summary>
 public sealed class CaptureImageException(string message) : Exception(message);
@@ -39,9 +48,30 @@ public sealed class CaptureImageLocator(HostRoot host)
 {
     public const string OsReleasePath = "/etc/os-release";
 
+    /// <summary>Finds the kernel and initrd and reads each once (size, header, SHA-256).</summary>
     public CaptureImage Locate(CaptureImageOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var image = Find(options);
+        try
+        {
+            var initrd = image.InitrdPath is null ? null : CaptureImageIdentity.ReadFile(image.InitrdHostPath!, image.InitrdPath);
+            if (image.OwnInitrd is { } own && initrd is not null)
+            {
+                // While the capture kernel unpacks its initramfs it holds the compressed file and the unpacked tree.
+                initrd = initrd with { MemorySize = (ulong)(own.CompressedBytes + own.UnpackedBytes) };
+            }
+
+            return image with { KernelIdentity = CaptureImageIdentity.ReadFile(image.KernelHostPath, image.KernelPath), InitrdIdentity = initrd };
+        }
+        catch (Exception e) when (e is HostFileException or IOException)
+        {
+            throw new CaptureImageException($"cannot read the capture kernel or initrd: {e.Message}");
+        }
+    }
+
+    private CaptureImage Find(CaptureImageOptions options)
+    {
         var release = HostKernel.Release(host);
         var distribution = Distribution();
         var tried = new List<string>();
@@ -82,7 +112,9 @@ public sealed class CaptureImageLocator(HostRoot host)
         {
             try
             {
-                var built = new CaptureInitrdBuilder(host).Build(own, release);
+                var built = options.BuildOwnInitrd
+                    ? new CaptureInitrdBuilder(host).Build(own, release)
+                    : CaptureInitrdBuilder.LastBuilt(own, release) ?? throw new CaptureInitrdException($"none is built yet in {own.CacheDirectory} (the daemon builds it at its first reload)");
                 var how = $"kdumpd capture initrd {built.Key[..12]} ({ByteSize.Format(built.CompressedBytes)}, {ByteSize.Format(built.UnpackedBytes)} unpacked, {(built.Reused ? "reused" : "built")})";
                 return new CaptureImage(release, distribution, kernelHost, kernel, built.Path, built.Path, how) { OwnInitrd = built };
             }

@@ -31,26 +31,22 @@ public sealed class HostPlanning(HostRoot root, LoadingOptions loading, PlanLayo
     public static PlanLayout LayoutFor(LoaderKind loader) =>
         loader == LoaderKind.KexecTools ? PlanLayout.KexecTools : PlanLayout.KexecFile;
 
-    public PlannedHost PlanNow()
+    /// <summary>
+    /// One pass. <paramref name="buildOwnInitrd"/> false (a read-only view such as `kdumpd status`) plans with
+    /// the capture initrd last built instead of building one.
+    /// </summary>
+    public PlannedHost PlanNow(bool buildOwnInitrd = true)
     {
         var snapshot = HostReader.Read(Root);
         var commandLine = CaptureCommandLine.Build(snapshot.CommandLine ?? string.Empty, loading.CommandLine);
 
         CaptureImage? image = null;
         string? problem = null;
-        CaptureImageIdentity? kernel = null, initrd = null;
         try
         {
-            image = new CaptureImageLocator(Root).Locate(loading.Image);
-            kernel = CaptureImageIdentity.ReadFile(image.KernelHostPath, image.KernelPath);
-            initrd = image.InitrdPath is null ? null : CaptureImageIdentity.ReadFile(image.InitrdHostPath!, image.InitrdPath);
-            if (image.OwnInitrd is { } own && initrd is not null)
-            {
-                // While the capture kernel unpacks its initramfs it holds the compressed file and the unpacked tree.
-                initrd = initrd with { MemorySize = (ulong)(own.CompressedBytes + own.UnpackedBytes) };
-            }
+            image = new CaptureImageLocator(Root).Locate(loading.Image with { BuildOwnInitrd = buildOwnInitrd });
         }
-        catch (Exception e) when (e is CaptureImageException or HostFileException or IOException or UnauthorizedAccessException)
+        catch (CaptureImageException e)
         {
             problem = e.Message;
         }
@@ -59,8 +55,8 @@ public sealed class HostPlanning(HostRoot root, LoadingOptions loading, PlanLayo
         {
             Layout = Layout,
             Profile = profile,
-            CaptureKernel = kernel,
-            CaptureInitrd = initrd,
+            CaptureKernel = image?.KernelIdentity,
+            CaptureInitrd = image?.InitrdIdentity,
             CaptureCommandLine = commandLine,
         });
         return new PlannedHost(snapshot, plan, image, commandLine, problem);

@@ -1,4 +1,5 @@
 using Kdumpd.Core.Host;
+using Kdumpd.Core.Planning;
 
 namespace Kdumpd.Core.Loading;
 
@@ -6,8 +7,8 @@ namespace Kdumpd.Core.Loading;
 /// One request to arm the host: which capture kernel and initrd (real file paths, already resolved under the
 /// host root), the full capture command line, how to load it and why. <see cref="OperatorRequested"/> is true
 /// only for an explicit operator action (CLI <c>kdumpd load</c>, POST /v1/reload): only such a request may
-/// spend the last unit of kexec_load_limit_panic. <see cref="InitrdMemoryBytes"/>: what the initrd occupies in the
-/// capture kernel while it unpacks (compressed + unpacked), when known (kdumpd's own initrd); else its file size counts.
+/// spend the last unit of kexec_load_limit_panic. <see cref="KernelIdentity"/>/<see cref="InitrdIdentity"/>: the images
+/// as the locator read them (size, footprint, SHA-256), so the loader reads neither again; null = read them at load.
 /// </summary>
 public sealed record LoadRequest(
     string KernelPath,
@@ -19,8 +20,9 @@ public sealed record LoadRequest(
     IReadOnlyList<string>? Triggers = null,
     PlanSummary? Plan = null,
     string? KernelRelease = null,
-    long? InitrdMemoryBytes = null,
-    LoadPurpose? Purpose = null)
+    LoadPurpose? Purpose = null,
+    CaptureImageIdentity? KernelIdentity = null,
+    CaptureImageIdentity? InitrdIdentity = null)
 {
     public IReadOnlyList<string> TriggerList => Triggers ?? [];
 

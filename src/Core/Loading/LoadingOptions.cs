@@ -24,10 +24,15 @@ public sealed record LoadingOptions
 /// <summary>Per-call overrides (CLI flags, POST /v1/reload body) on top of <see cref="LoadingOptions"/>.</summary>
 public sealed record LoadOverrides(string? KernelPath = null, string? InitrdPath = null, string? Append = null, LoaderKind? Loader = null);
 
-/// <summary>Why and how to arm: the overrides, who asked, what triggered it, the plan when the planner is wired, and what the load is for (<see cref="LastLoadUnit"/>).</summary>
+/// <summary>
+/// Why and how to arm: the overrides, who asked, what triggered it, the plan when the planner is wired, what
+/// the load is for (<see cref="LastLoadUnit"/>), and the capture image the plan was made with (located and
+/// read once per pass; null = locate now).
+/// </summary>
 public sealed record ArmIntent(
     IReadOnlyList<string> Triggers,
     bool OperatorRequested = false,
     LoadOverrides? Overrides = null,
     PlanSummary? Plan = null,
-    LoadPurpose? Purpose = null);
+    LoadPurpose? Purpose = null,
+    CaptureImage? Image = null);

@@ -47,12 +47,13 @@ public sealed class PanicKernelService(
     {
         ArgumentNullException.ThrowIfNull(intent);
         var overrides = intent.Overrides ?? new LoadOverrides();
-        var imageOptions = Options.Image with
-        {
-            KernelPath = overrides.KernelPath ?? Options.Image.KernelPath,
-            InitrdPath = overrides.InitrdPath ?? Options.Image.InitrdPath,
-        };
-        var image = new CaptureImageLocator(Host).Locate(imageOptions);
+        var image = intent.Image is { } planned && overrides.KernelPath is null && overrides.InitrdPath is null
+            ? planned
+            : new CaptureImageLocator(Host).Locate(Options.Image with
+            {
+                KernelPath = overrides.KernelPath ?? Options.Image.KernelPath,
+                InitrdPath = overrides.InitrdPath ?? Options.Image.InitrdPath,
+            });
         var commandLineOptions = overrides.Append is null
             ? Options.CommandLine
             : Options.CommandLine with { Extras = [.. Options.CommandLine.Extras, overrides.Append] };
@@ -67,8 +68,9 @@ public sealed class PanicKernelService(
             intent.Triggers,
             intent.Plan,
             image.Release,
-            image.OwnInitrd is { } own ? own.CompressedBytes + own.UnpackedBytes : null,
-            intent.Purpose);
+            intent.Purpose,
+            image.KernelIdentity,
+            image.InitrdIdentity);
     }
 
     /// <summary>Prepare + load; a preparation failure (no kernel, bad command line) is recorded as a refused generation.</summary>
@@ -212,22 +214,25 @@ public sealed class PanicKernelService(
             ElfCoreHeader = request.Plan?.HeaderBytes?.ToArray(),
         };
 
-        KernelImageInfo kernelInfo;
+        CaptureImageIdentity kernel;
+        CaptureImageIdentity? initrd;
         try
         {
+            // The locator already read both in this pass; a request built by hand is read here, once.
+            kernel = request.KernelIdentity ?? CaptureImageIdentity.ReadFile(request.KernelPath, request.KernelPath);
+            initrd = request.InitrdPath is null ? null : request.InitrdIdentity ?? CaptureImageIdentity.ReadFile(request.InitrdPath, request.InitrdPath);
             record = record with
             {
-                Kernel = FileFingerprint.Of(request.KernelPath, Options.Sha256OnLoad),
-                Initrd = request.InitrdPath is null ? null : FileFingerprint.Of(request.InitrdPath, Options.Sha256OnLoad),
+                Kernel = Fingerprint(request.KernelPath, kernel),
+                Initrd = request.InitrdPath is null ? null : Fingerprint(request.InitrdPath, initrd!),
             };
-            kernelInfo = KernelImageInfo.Read(request.KernelPath);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is HostFileException or IOException or UnauthorizedAccessException)
         {
             return Refuse(record, $"cannot read the capture kernel or initrd: {e.Message}", null, before);
         }
 
-        var budget = LoadBudget.Check(request.Plan, (ulong)kernelInfo.MemoryBytes, (ulong)(request.InitrdMemoryBytes ?? record.Initrd?.Size ?? 0), before.ReservationBytes);
+        var budget = LoadBudget.Check(request.Plan, kernel.MemorySize, initrd?.MemorySize ?? 0, before.ReservationBytes);
         if (!budget.Fits)
         {
             var findings = budget.Findings.Count == 0 ? "" : $" ({string.Join("; ", budget.Findings)})";
@@ -296,6 +301,10 @@ public sealed class PanicKernelService(
 
         return new ArmResult(record, result, budget, after);
     }
+
+    /// <summary>Size and mtime from the file now, the SHA-256 the locator computed (recorded when configured).</summary>
+    private FileFingerprint Fingerprint(string path, CaptureImageIdentity identity) =>
+        FileFingerprint.Of(path, withSha256: false) with { Sha256 = Options.Sha256OnLoad ? identity.Sha256 : null };
 
     private ArmResult Refuse(GenerationRecord record, string error, BudgetVerdict? budget, CrashKernelState state)
     {

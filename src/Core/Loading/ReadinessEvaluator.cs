@@ -1,5 +1,6 @@
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
+using Kdumpd.Core.Planning;
 using Kdumpd.Core.Units;
 
 namespace Kdumpd.Core.Loading;
@@ -144,7 +145,7 @@ public sealed class ReadinessEvaluator(HostRoot host, GenerationStore store, Tim
         {
             try
             {
-                var verdict = LoadBudget.Check(null, (ulong)KernelImageInfo.Read(kernel.Path).MemoryBytes, (ulong)(active.Initrd?.Size ?? 0), reservation);
+                var verdict = LoadBudget.Check(null, CaptureImageIdentity.ReadMemorySize(kernel.Path), (ulong)(active.Initrd?.Size ?? 0), reservation);
                 return new(ReadinessReport.Reservation, verdict.Fits, verdict.Summary);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -55,12 +55,15 @@ public static class StatusCommand
         return command;
     }
 
-    /// <summary>The daemon's own planning pass, so the reservation figure is the one /readyz gives; none when the host cannot be read.</summary>
+    /// <summary>
+    /// The daemon's own planning pass, so the reservation figure is the one /readyz gives; none when the host
+    /// cannot be read. It builds no capture initrd: it plans with the one the daemon built last.
+    /// </summary>
     private static PlanSummary? PlanNow(KdumpdOptions settings, HostRoot host)
     {
         try
         {
-            return DaemonHost.PlanningFor(settings, host, DaemonHost.LoadingOptionsFrom(settings)).PlanNow().Summary(null);
+            return DaemonHost.PlanningFor(settings, host, DaemonHost.LoadingOptionsFrom(settings)).PlanNow(buildOwnInitrd: false).Summary(null);
         }
         catch (HostFileException)
         {

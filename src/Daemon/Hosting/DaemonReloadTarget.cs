@@ -56,7 +56,8 @@ public sealed class DaemonReloadTarget(
             triggers,
             OperatorRequested: request.Burst.Kinds.Contains(ReloadTriggerKind.Explicit),
             Plan: planned.Summary(json),
-            Purpose: request.Purpose);
+            Purpose: request.Purpose,
+            Image: planned.Image);
         var result = await loading.ArmAsync(intent, cancellationToken);
         if (result.Succeeded)
         {

@@ -146,6 +146,24 @@ public sealed class CaptureInitrdBuilderTests : IDisposable
     }
 
     [Fact]
+    public void A_read_only_view_takes_the_last_built_initrd_with_its_sizes_and_builds_none()
+    {
+        Assert.SkipWhen(!File.Exists(Binary), $"{Binary} is not installed");
+
+        CaptureInitrdBuilder.LastBuilt(Settings(), Release).Should().BeNull("nothing is built yet");
+        Directory.Exists(_cache).Should().BeFalse("looking builds nothing");
+        var built = Build();
+
+        var last = CaptureInitrdBuilder.LastBuilt(Settings(), Release)!;
+
+        last.Path.Should().Be(built.Path);
+        last.CompressedBytes.Should().Be(built.CompressedBytes);
+        last.UnpackedBytes.Should().Be(built.UnpackedBytes, "gzip's ISIZE trailer holds the archive's length");
+        built.Key.Should().StartWith(last.Key);
+        CaptureInitrdBuilder.LastBuilt(Settings(), "6.1.0-99-amd64").Should().BeNull("none is built for another release");
+    }
+
+    [Fact]
     public void Without_makedumpfile_on_the_host_the_initrd_uses_the_builtin_writer_and_says_so()
     {
         Assert.SkipWhen(!File.Exists(Binary), $"{Binary} is not installed");

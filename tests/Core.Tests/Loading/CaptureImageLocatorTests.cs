@@ -105,4 +105,29 @@ public sealed class CaptureImageLocatorTests : IDisposable
         image.Distribution.Should().Be("unknown");
         image.InitrdHostPath.Should().Be($"/boot/initrd.img-{Release}");
     }
+
+    [Fact]
+    public void The_located_kernel_and_initrd_are_read_once_with_size_footprint_and_sha256()
+    {
+        _host.Write($"/boot/vmlinuz-{Release}", "kernel").Write($"/boot/initrd.img-{Release}", "initrd");
+
+        var image = new CaptureImageLocator(_host.Host).Locate(new CaptureImageOptions());
+
+        image.KernelIdentity.Should().Be(new Core.Planning.CaptureImageIdentity($"/boot/vmlinuz-{Release}", 6, 6, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("kernel"u8))));
+        image.InitrdIdentity!.Name.Should().Be($"/boot/initrd.img-{Release}");
+        image.InitrdIdentity.FileSize.Should().Be(6);
+    }
+
+    [Fact]
+    public void A_read_only_view_with_no_capture_initrd_built_yet_says_so_and_builds_none()
+    {
+        _host.Write($"/boot/vmlinuz-{Release}", "k");
+        var cache = Path.Join(_host.Root, "var/lib/kdumpd/initrd");
+        var own = new Core.Initrd.CaptureInitrdSettings { DumpDirectory = "/var/crash", InitBinary = "/nonexistent/kdumpd-init", CacheDirectory = cache };
+
+        var act = () => new CaptureImageLocator(_host.Host).Locate(new CaptureImageOptions(OwnInitrd: own, BuildOwnInitrd: false));
+
+        act.Should().Throw<CaptureImageException>().WithMessage("*none is built yet*");
+        Directory.Exists(cache).Should().BeFalse();
+    }
 }

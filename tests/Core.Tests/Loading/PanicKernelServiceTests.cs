@@ -155,6 +155,24 @@ public sealed class PanicKernelServiceTests : IDisposable
         syscalls.Calls.Should().HaveCount(1);
     }
 
+    [Fact]
+    public async Task A_reload_loads_the_image_its_plan_was_made_with_without_locating_or_hashing_it_again()
+    {
+        var (service, _, store) = Service(0);
+        using var _ = service;
+        var planned = new CaptureImageLocator(_host.Host).Locate(_options.Image);
+        // The file changes after the pass read it: the load records what the plan was made with, read once.
+        File.AppendAllText(planned.KernelPath, "changed after the planning pass");
+
+        var result = await service.ArmAsync(Automatic with { Image = planned }, TestContext.Current.CancellationToken);
+
+        result.Succeeded.Should().BeTrue();
+        var g = store.Get(result.Generation.Number)!;
+        g.Kernel!.Sha256.Should().Be(planned.KernelIdentity!.Sha256);
+        g.Initrd!.Sha256.Should().Be(planned.InitrdIdentity!.Sha256);
+        planned.KernelIdentity.MemorySize.Should().Be(0x3f98000UL, "the bzImage header was parsed by the locator");
+    }
+
     private static BurstSummary Burst(ReloadTriggerKind kind) => new(
         1, new Dictionary<string, int> { [kind.ToString()] = 1 }, new HashSet<ReloadTriggerKind> { kind }, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, null, []);
 
