@@ -15,7 +15,7 @@ case "$(realpath -m "$WORK")/" in
     /tmp/*|/run/*|/dev/shm/*) echo "E2E_WORK=$WORK is hidden from the guest (its /tmp, /run and /dev/shm are its own): use a path elsewhere" >&2; exit 2 ;;
 esac
 ACCEL=${ACCEL:-tcg}
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-600}
 MODS="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay"
 mkdir -p "$WORK"
 T_SCRIPT0=$EPOCHREALTIME
@@ -159,7 +159,8 @@ run_vm() {
     echo "$EPOCHREALTIME QEMU-START $name -m $VM_MEM -smp $VM_SMP crashkernel=$VM_CRASHKERNEL" > "$LOGF"
     (
         set +e
-        timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu max -m "$VM_MEM" -smp "$VM_SMP" \
+        # KDUMPD_QEMU_LOCK (optional): a flock file shared with other QEMU users on this machine
+        ${KDUMPD_QEMU_LOCK:+flock "$KDUMPD_QEMU_LOCK"} timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu max -m "$VM_MEM" -smp "$VM_SMP" \
             -display none -monitor none -serial stdio -nic none -no-user-config \
             -qmp "unix:$sock,server=on,wait=off" \
             -kernel "$VMLINUZ" -initrd "$INITRD" ${VM_DRIVE:+-drive "file=$VM_DRIVE,if=virtio,format=raw"} \

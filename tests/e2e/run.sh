@@ -7,7 +7,8 @@
 # Each scenario prints exactly one line "E2E PASS <name>" or "E2E FAIL <name>: <reason>"
 # (tests/run-all.sh counts them), plus "E2E TIME" lines.  Knobs: E2E_WORK (default
 # /var/tmp/kdumpd-e2e, cached: kernel, initramfs; never under /tmp, which the guest cannot see),
-# ACCEL=tcg, QEMU_TIMEOUT=300 (per VM).
+# ACCEL=tcg, QEMU_TIMEOUT=600 (per VM; a loaded 2-core machine needed more than 300 s for the 9p-heavy scenarios),
+# KDUMPD_QEMU_LOCK (flock file around every QEMU run, for a machine shared with other QEMU users).
 # Needs root (apt-get for missing tools; QEMU reads / for the guest's 9p root).
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -30,7 +31,7 @@ scenario_def() {
     crash-oom)             SFILE=crash.sh; SCFG="CRASH=oom CRASH_TITLE='Kernel panic - not syncing: Out of memory: system-wide panic_on_oom is enabled'" ;;
     reservation-too-small) SFILE=reservation.sh ;;
     daemon-api)            SFILE=daemon-api.sh ;;
-    capture-initrd)        SFILE=initrd.sh; SCFG="VM_CRASHKERNEL=${E2E_INITRD_CRASHKERNEL:-256M} INITRD_FORCE=${E2E_INITRD_FORCE:-0}"; NEEDS_NATIVE=1 ;;
+    capture-initrd)        SFILE=initrd.sh; SCFG="VM_CRASHKERNEL=${E2E_INITRD_CRASHKERNEL:-256M} INITRD_FORCE=${E2E_INITRD_FORCE:-0} INITRD_APPEND='${E2E_INITRD_APPEND:-}'"; NEEDS_NATIVE=1 ;;
     bench-arm)             SFILE=bench-arm.sh ;;   # bench/arm-speed.sh, not in ALL
     *) return 1 ;;
     esac
