@@ -52,6 +52,8 @@ internal sealed class ReloadBurst
 
     public List<TaskCompletionSource<ReloadPassRecord>> Waiters { get; } = [];
 
+    public bool Has(ReloadTriggerKind kind) => _kinds.Contains(kind);
+
     public void Add(ReloadTrigger trigger)
     {
         if (Count == 0)

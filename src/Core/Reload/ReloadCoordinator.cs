@@ -159,6 +159,13 @@ public sealed class ReloadCoordinator : IDisposable
                 burst.Add(trigger);
             }
 
+            // The daemon's first pass arms the host: nothing waits for a quiet window while the host may
+            // be unarmed. Events arriving meanwhile (boot's coldplug) make the next burst.
+            if (burst.Has(ReloadTriggerKind.Startup))
+            {
+                return;
+            }
+
             var until = Min(burst.LastAt + _options.QuietWindow, deadline);
             var remaining = until - _time.GetUtcNow();
             if (remaining <= TimeSpan.Zero)

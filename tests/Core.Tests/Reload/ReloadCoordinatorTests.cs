@@ -211,6 +211,20 @@ public class ReloadCoordinatorTests
     }
 
     [Fact]
+    public async Task Startup_pass_runs_at_once_without_waiting_for_the_quiet_window()
+    {
+        await using var h = new CoordinatorHarness(new ReloadCoordinatorOptions { QuietWindow = TimeSpan.FromSeconds(30), MaxDelay = TimeSpan.FromSeconds(60) });
+        h.Target.ImageLoaded = false;
+        h.Post(ReloadTrigger.Startup(h.Time.GetUtcNow()));
+
+        // the fake clock never moves: a pass that waited for the 30 s window would never come
+        var pass = await h.NextPassAsync();
+
+        pass.Outcome.Should().Be(ReloadOutcome.Reloaded);
+        pass.StartedAt.Should().Be(h.Time.GetUtcNow());
+    }
+
+    [Fact]
     public async Task Explicit_request_returns_its_pass_and_force_reloads_an_unchanged_plan()
     {
         await using var h = new CoordinatorHarness();
