@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Dumps.Printk;
 using Kdumpd.Core.Host;
+using Kdumpd.Core.Planning;
 using Kdumpd.Core.Processes;
 using Serilog;
 
@@ -340,8 +341,7 @@ public sealed partial class DumpCapture(IProcessRunner runner, HostRoot host, IL
             return null;
         }
 
-        var m = GenerationArgument().Match(cmdline);
-        return m.Success && long.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var g) ? g : null;
+        return CaptureCommandLine.GenerationOf(cmdline);
     }
 
     private static string CreateDumpDirectory(string dumpDirectory, DateTimeOffset now, string hostname)
@@ -385,9 +385,6 @@ public sealed partial class DumpCapture(IProcessRunner runner, HostRoot host, IL
 
     private static string LastLine(string output) =>
         output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
-
-    [GeneratedRegex(@"(?:^|\s)kdumpd\.generation=(\d{1,18})(?:\s|$)")]
-    private static partial Regex GenerationArgument();
 
     [GeneratedRegex(@"[^A-Za-z0-9._-]")]
     private static partial Regex HostnameChars();

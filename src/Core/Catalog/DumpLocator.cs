@@ -26,7 +26,8 @@ public static partial class DumpLocator
         directory.StartsWith(dumpDirectory.TrimEnd('/') + "/", StringComparison.Ordinal);
 
     /// <param name="unreadable">Told about every folder that cannot be listed (folder, reason): it is skipped, never silently.</param>
-    public static IReadOnlyList<LocatedDump> Locate(string dumpDir, Action<string, string>? unreadable = null)
+    /// <param name="unknown">Told about every folder of no known layout (folder, why): it is not catalogued, never silently.</param>
+    public static IReadOnlyList<LocatedDump> Locate(string dumpDir, Action<string, string>? unreadable = null, Action<string, string>? unknown = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dumpDir);
         var root = Path.GetFullPath(dumpDir);
@@ -57,6 +58,11 @@ public static partial class DumpLocator
             if (located is not null)
             {
                 found.Add(located);
+            }
+            else if (!dir.Name.StartsWith('.') && dir.Name != "lost+found")
+            {
+                // A hidden folder is a tool's own; lost+found is the dump partition's.
+                unknown?.Invoke(dir.FullName, WhyUnknown(dir.Name));
             }
         }
 
@@ -142,6 +148,12 @@ public static partial class DumpLocator
 
         return null;
     }
+
+    /// <summary>Why <see cref="Classify"/> found no layout in a folder named <paramref name="name"/>.</summary>
+    public static string WhyUnknown(string name) =>
+        KdumpdName().IsMatch(name) || FedoraName().IsMatch(name) || DebianName().IsMatch(name) || SuseName().IsMatch(name)
+            ? "named like a dump folder but holds no vmcore, dmesg or kdumpd.json"
+            : "its name matches no known layout (kdumpd 20261124T195815Z-host, Fedora host-2026-11-24-19:58:15, Debian 202611241958, SUSE 2026-11-24-19:58)";
 
     /// <summary>
     /// SUSE's kdump-save writes README.txt as a placeholder first and rewrites it with

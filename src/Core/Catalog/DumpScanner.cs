@@ -10,6 +10,8 @@ namespace Kdumpd.Core.Catalog;
 /// </summary>
 internal sealed class DumpScanner(KdumpdDatabase database, string dumpDirectory, ILogger log, TimeProvider time)
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _reportedUnknown = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Finds every dump directory and brings its row up to date. Unchanged directories (same file
     /// names, sizes and mtimes) are skipped; rows of directories that are gone are removed.
@@ -17,8 +19,17 @@ internal sealed class DumpScanner(KdumpdDatabase database, string dumpDirectory,
     /// </summary>
     public DumpScanResult Scan(CancellationToken cancellationToken = default)
     {
-        var located = DumpLocator.Locate(dumpDirectory, (folder, reason) =>
-            log.Warning("Dump folder {Folder} cannot be read and is not catalogued: {Reason}", folder, reason));
+        var located = DumpLocator.Locate(
+            dumpDirectory,
+            (folder, reason) => log.Warning("Dump folder {Folder} cannot be read and is not catalogued: {Reason}", folder, reason),
+            (folder, reason) =>
+            {
+                // Once per folder and process: the scan runs again at every change and every reconcile.
+                if (_reportedUnknown.TryAdd(folder, true))
+                {
+                    log.Warning("Folder {Folder} in the dump directory has an unknown layout and is not catalogued: {Reason}", folder, reason);
+                }
+            });
         var known = new Dictionary<string, string?>(StringComparer.Ordinal);
         using var connection = database.Open();
         using (var command = connection.CreateCommand())

@@ -98,8 +98,9 @@ public static class CaptureCommandLine
         return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
     }
 
+    /// <summary>The command line of a kernel kdumpd loaded: its marker (any value) or a generation number.</summary>
     public static bool IsCaptureKernel(string commandLine) =>
-        KernelCommandLine.Parse(commandLine).Parameters.Any(p => p.Is(CaptureMarker) && p.Value == "1");
+        KernelCommandLine.Parse(commandLine).Parameters.Any(p => p.Is(CaptureMarker) || p.Is(GenerationMarker));
 
     private static void Validate(string line)
     {

@@ -327,6 +327,45 @@ public sealed class DumpCatalogTests : IDisposable
         page1.Items.Select(d => d.Id).Should().NotIntersectWith(page2.Items.Select(d => d.Id));
     }
 
+    [Fact]
+    public void A_folder_of_no_known_layout_is_logged_once_with_its_path_and_why_and_not_catalogued()
+    {
+        _trees.BuildAllLayouts();
+        var stray = Path.Join(_trees.Root, "old-cores");
+        Directory.CreateDirectory(stray);
+        File.WriteAllText(Path.Join(stray, "core.1234"), "x");
+        var emptyKdumpd = Path.Join(_trees.Root, "20261124T120000Z-web9");
+        Directory.CreateDirectory(emptyKdumpd);
+        Directory.CreateDirectory(Path.Join(_trees.Root, ".staging"));
+        var warnings = new Warnings();
+        var database = new KdumpdDatabase(Path.Join(_dbDir, "kdumpd.db"));
+        database.Migrate();
+        var catalog = new DumpCatalog(database, _trees.Root, new Serilog.LoggerConfiguration().WriteTo.Sink(warnings).CreateLogger());
+
+        catalog.Scan(Ct).Found.Should().Be(8);
+        catalog.Scan(Ct);
+
+        var unknown = warnings.Events.Where(e => e.MessageTemplate.Text.Contains("unknown layout", StringComparison.Ordinal)).ToList();
+        unknown.Select(e => e.Properties["Folder"].ToString().Trim('"')).Should().BeEquivalentTo([stray, emptyKdumpd], "each once over two scans; a hidden folder and lost+found are not dumps");
+        unknown.Single(e => e.Properties["Folder"].ToString().Contains("old-cores", StringComparison.Ordinal)).Properties["Reason"].ToString()
+            .Should().Contain("matches no known layout");
+        unknown.Single(e => e.Properties["Folder"].ToString().Contains("web9", StringComparison.Ordinal)).Properties["Reason"].ToString()
+            .Should().Contain("holds no vmcore");
+    }
+
+    private sealed class Warnings : Serilog.Core.ILogEventSink
+    {
+        public List<Serilog.Events.LogEvent> Events { get; } = [];
+
+        public void Emit(Serilog.Events.LogEvent logEvent)
+        {
+            if (logEvent.Level == Serilog.Events.LogEventLevel.Warning)
+            {
+                Events.Add(logEvent);
+            }
+        }
+    }
+
     private sealed class CancelAfterWarnings(CancellationTokenSource cts, int count) : Serilog.Core.ILogEventSink
     {
         private int _seen;

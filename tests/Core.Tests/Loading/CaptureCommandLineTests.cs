@@ -57,6 +57,17 @@ public sealed class CaptureCommandLineTests
         line.Should().Be("console=tty0 console=ttyS0,115200 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 kdumpd.capture=1");
     }
 
+    [Theory]
+    [InlineData("console=ttyS0 kdumpd.capture irqpoll", true)]
+    [InlineData("console=ttyS0 kdumpd.capture=1", true)]
+    [InlineData("console=ttyS0 kdumpd.generation=4", true)]
+    [InlineData("console=ttyS0 kdumpd.captured=1 irqpoll", false)]
+    [InlineData("console=ttyS0 irqpoll", false)]
+    public void One_contract_tells_a_capture_kernels_command_line(string line, bool capture)
+    {
+        CaptureCommandLine.IsCaptureKernel(line).Should().Be(capture);
+    }
+
     [Fact]
     public void Init_arguments_after_double_dash_stay_last()
     {

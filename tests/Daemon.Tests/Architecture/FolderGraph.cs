@@ -50,6 +50,19 @@ internal sealed class FolderGraph
         return new FolderGraph(root, edges);
     }
 
+    /// <summary>This graph with one more edge (a use nobody wrote), to prove that <see cref="FindCycle"/> can fail.</summary>
+    public FolderGraph WithEdge(string from, string to)
+    {
+        var edges = Edges.ToDictionary(e => e.Key, e => new Dictionary<string, string>(e.Value, StringComparer.Ordinal), StringComparer.Ordinal);
+        if (!edges.TryGetValue(from, out var targets))
+        {
+            edges[from] = targets = new Dictionary<string, string>(StringComparer.Ordinal);
+        }
+
+        targets[to] = "synthetic";
+        return new FolderGraph(Root, edges);
+    }
+
     public bool Uses(string from, string to) => Edges.TryGetValue(from, out var t) && t.ContainsKey(to);
 
     public string Example(string from, string to) => Edges[from][to];

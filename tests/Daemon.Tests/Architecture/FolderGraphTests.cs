@@ -57,6 +57,19 @@ public class FolderGraphTests
     }
 
     [Fact]
+    public void The_cycle_rule_fails_when_one_synthetic_edge_closes_a_cycle_in_the_real_graph()
+    {
+        // Loading → Planning → Host exists; one use of Loading from Host closes the cycle Core_folders_form_no_cycle must catch.
+        _core.Uses("Loading", "Planning").Should().BeTrue();
+        _core.Uses("Planning", "Host").Should().BeTrue();
+
+        var cycle = _core.WithEdge("Host", "Loading").FindCycle();
+
+        cycle.Should().NotBeNull().And.Contain("Host").And.Contain("Loading");
+        _daemon.WithEdge("Cli", "Hosting").WithEdge("Hosting", "Cli").FindCycle().Should().NotBeNull();
+    }
+
+    [Fact]
     public void Hosting_and_Cli_do_not_know_each_other_both_ways()
     {
         (_daemon.Uses("Hosting", "Cli") && _daemon.Uses("Cli", "Hosting")).Should().BeFalse();
