@@ -15,7 +15,7 @@ case "$(realpath -m "$WORK")/" in
     /tmp/*|/run/*|/dev/shm/*) echo "E2E_WORK=$WORK is hidden from the guest (its /tmp, /run and /dev/shm are its own): use a path elsewhere" >&2; exit 2 ;;
 esac
 ACCEL=${ACCEL:-tcg}
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-600}
 MODS="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay"
 mkdir -p "$WORK"
 T_SCRIPT0=$EPOCHREALTIME
@@ -45,22 +45,32 @@ ensure_packages() {
     [ "$(id -u)" = 0 ] || die "the guest mounts / over 9p with security_model=none: run as root"
 }
 
-# The kernel is whatever linux-image-amd64 depends on, unpacked (not installed)
-# under $WORK/kernel; cached between runs.
+# kernel_package NAME: NAME when it is a versioned image package, else the image a meta-package depends on
+kernel_package() {
+    case $1 in
+        linux-image-[0-9]*.[0-9]*.[0-9]*) apt-cache show "$1" > /dev/null 2>&1 && echo "$1" ;;
+        *) apt-cache depends "$1" 2> /dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}' ;;
+    esac
+}
+# The kernel is whatever linux-image-amd64 depends on (or the package named by the argument or
+# E2E_KERNEL, e.g. linux-image-6.12-amd64: the package or what that meta-package depends on),
+# unpacked (not installed) under $WORK/kernel (or $WORK/kernel-<package>); cached between runs.
 get_kernel() {
-    KROOT=$WORK/kernel/root
+    local pkg=${1:-${E2E_KERNEL:-}}
+    local kdir=$WORK/kernel${pkg:+-$pkg}
+    KROOT=$kdir/root
     if ! ls "$KROOT"/boot/vmlinuz-* > /dev/null 2>&1; then
         local dep
-        dep=$(apt-cache depends linux-image-amd64 2> /dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+        dep=$(kernel_package "${pkg:-linux-image-amd64}")
         if [ -z "$dep" ]; then
             apt-get update -qq || true
-            dep=$(apt-cache depends linux-image-amd64 2> /dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+            dep=$(kernel_package "${pkg:-linux-image-amd64}")
         fi
-        [ -n "$dep" ] || die "cannot resolve linux-image-amd64 with apt-cache"
+        [ -n "$dep" ] || die "cannot resolve ${pkg:-linux-image-amd64} to a kernel image package with apt-cache"
         log "downloading $dep (apt-get download + dpkg -x; the host kernel is untouched)"
-        rm -rf "$WORK/kernel"; mkdir -p "$WORK/kernel"
-        (cd "$WORK/kernel" && apt-get download "$dep" > /dev/null 2>&1) || die "apt-get download $dep failed"
-        dpkg -x "$WORK/kernel/${dep}"_*.deb "$KROOT"
+        rm -rf "$kdir"; mkdir -p "$kdir"
+        (cd "$kdir" && apt-get download "$dep" > /dev/null 2>&1) || die "apt-get download $dep failed"
+        dpkg -x "$kdir/${dep}"_*.deb "$KROOT"
     fi
     VMLINUZ=$(ls "$KROOT"/boot/vmlinuz-* | head -1)
     KVER=${VMLINUZ##*/vmlinuz-}
@@ -74,21 +84,26 @@ get_kernel() {
 
 build_initrd() {
     INITRD=$WORK/initrd.img
+    [ "$KROOT" = "$WORK/kernel/root" ] || INITRD=$WORK/initrd-$KVER.img
     local S=$WORK/stage m f stamp
     stamp="$KVER $(sha256sum "$E2E_DIR/guest/init" | cut -c1-16) $(stat -c %s /bin/busybox)"
-    if [ -f "$INITRD" ] && [ "$(cat "$WORK/initrd.stamp" 2> /dev/null)" = "$stamp" ]; then return 0; fi
+    if [ -f "$INITRD" ] && [ "$(cat "${INITRD%.img}.stamp" 2> /dev/null)" = "$stamp" ]; then return 0; fi
     rm -rf "$S"; mkdir -p "$S/bin" "$S/lib/modules/$KVER"
     cp /bin/busybox "$S/bin/busybox"
     for m in $(/bin/busybox --list); do [ "$m" = busybox ] || ln -s busybox "$S/bin/$m"; done
     ln -s bin "$S/sbin"
     for m in $MODS; do
         f=$(find "$KROOT/lib/modules/$KVER" -name "$m.ko" -o -name "$m.ko.xz" | head -1)
-        [ -n "$f" ] || die "module $m not found in $KVER"
+        if [ -z "$f" ]; then
+            # 6.12 builds virtio in and merged fscache into netfs: the init's insmod loop skips those
+            [ "$KROOT" != "$WORK/kernel/root" ] || die "module $m not found in $KVER"
+            log "initramfs: no $m.ko in $KVER (built in or merged), skipped"; continue
+        fi
         case $f in *.xz) xz -dc "$f" > "$S/lib/modules/$KVER/$m.ko" ;; *) cp "$f" "$S/lib/modules/$KVER/" ;; esac
     done
     install -m 0755 "$E2E_DIR/guest/init" "$S/init"
     (cd "$S" && find . | cpio -o -H newc --quiet | gzip -9) > "$INITRD"
-    echo "$stamp" > "$WORK/initrd.stamp"
+    echo "$stamp" > "${INITRD%.img}.stamp"
     log "initramfs: $(stat -c %s "$INITRD") bytes ($KVER)"
 }
 
@@ -144,7 +159,8 @@ run_vm() {
     echo "$EPOCHREALTIME QEMU-START $name -m $VM_MEM -smp $VM_SMP crashkernel=$VM_CRASHKERNEL" > "$LOGF"
     (
         set +e
-        timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu max -m "$VM_MEM" -smp "$VM_SMP" \
+        # KDUMPD_QEMU_LOCK (optional): a flock file shared with other QEMU users on this machine
+        ${KDUMPD_QEMU_LOCK:+flock "$KDUMPD_QEMU_LOCK"} timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu max -m "$VM_MEM" -smp "$VM_SMP" \
             -display none -monitor none -serial stdio -nic none -no-user-config \
             -qmp "unix:$sock,server=on,wait=off" \
             -kernel "$VMLINUZ" -initrd "$INITRD" ${VM_DRIVE:+-drive "file=$VM_DRIVE,if=virtio,format=raw"} \
@@ -178,4 +194,21 @@ print_timings() {
     p0=$(ts 'sysrq: Trigger a crash' 1 "$f")
     echo "E2E TIME $n: qemu=$(dt "$t0" "$t1")s boot=$(dt "$t0" "$b1")s first-phase=$(dt "$b1" "$p0")s panic-to-capture-shell=$(dt "$p0" "$b2")s$( [ -n "$b3" ] && echo " capture-phase+reboot=$(dt "$b2" "$b3")s post-phase=$(dt "$b3" "$t1")s")"
     grep -E 'KDVM: (step |http |reload-seen|downloaded|memory-onlined|generation-before)' "$f" | awk '{ $1=""; sub(/^ KDVM: (step )?/, ""); print "E2E TIME '"$n"':   " $0 }' || true
+}
+
+# check_vmcore_dmesg VMCORE TITLE: makedumpfile --dump-dmesg reads the saved vmcore, kdumpd triage
+# reads the same log from it byte for byte, and titles the crash TITLE. The texts stay in
+# $RUN_DIR (dmesg-from-saved.txt, dmesg-kdumpd.txt, triage.json). Sets HOST_REASON on failure.
+check_vmcore_dmesg() {
+    local v=$1 title=$2
+    makedumpfile --dump-dmesg "$v" "$RUN_DIR/dmesg-from-saved.txt" > "$RUN_DIR/makedumpfile-dmesg.log" 2>&1 \
+        || { HOST_REASON="makedumpfile --dump-dmesg failed on the saved vmcore: $(grep -m1 -iv '^$' "$RUN_DIR/makedumpfile-dmesg.log")"; return 1; }
+    "$KDUMPD" triage "$v" --format json --dmesg "$RUN_DIR/dmesg-kdumpd.txt" > "$RUN_DIR/triage.json" 2>&1 \
+        || { HOST_REASON="kdumpd triage could not read the saved vmcore: $(head -c 300 "$RUN_DIR/triage.json")"; return 1; }
+    cmp -s "$RUN_DIR/dmesg-kdumpd.txt" "$RUN_DIR/dmesg-from-saved.txt" \
+        || { HOST_REASON="kdumpd's dmesg differs from makedumpfile --dump-dmesg: $(diff "$RUN_DIR/dmesg-from-saved.txt" "$RUN_DIR/dmesg-kdumpd.txt" | head -3 | tr '\n' ' ')"; return 1; }
+    local got
+    got=$(jq -r '.title // "(none)"' "$RUN_DIR/triage.json")
+    [ "$got" = "$title" ] || { HOST_REASON="kdumpd triage titled the crash '$got', expected '$title'"; return 1; }
+    E2E_DETAIL="${E2E_DETAIL:+$E2E_DETAIL; }dmesg equal to makedumpfile's ($(wc -l < "$RUN_DIR/dmesg-kdumpd.txt") lines), title '$got'"
 }

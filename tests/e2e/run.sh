@@ -7,25 +7,31 @@
 # Each scenario prints exactly one line "E2E PASS <name>" or "E2E FAIL <name>: <reason>"
 # (tests/run-all.sh counts them), plus "E2E TIME" lines.  Knobs: E2E_WORK (default
 # /var/tmp/kdumpd-e2e, cached: kernel, initramfs; never under /tmp, which the guest cannot see),
-# ACCEL=tcg, QEMU_TIMEOUT=300 (per VM).
+# ACCEL=tcg, QEMU_TIMEOUT=600 (per VM; a loaded 2-core machine needed more than 300 s for the 9p-heavy scenarios),
+# KDUMPD_QEMU_LOCK (flock file around every QEMU run, for a machine shared with other QEMU users).
 # Needs root (apt-get for missing tools; QEMU reads / for the guest's 9p root).
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL="hotplug-stale-control load-kexec-file load-kexec-tools reservation-too-small daemon-api hotplug-reload capture-initrd"
+ALL="hotplug-stale-control load-kexec-file load-kexec-tools reservation-too-small daemon-api hotplug-reload capture-initrd load-kexec-file-6.12 load-kexec-tools-6.12 crash-hung-task crash-oom"
 SCENARIOS=${E2E_SCENARIOS:-${*:-$ALL}}
 
-# scenario_def NAME -> SFILE (tests/e2e/scenarios/), SCFG (config for host and guest), NEEDS_KDUMPD
+# scenario_def NAME -> SFILE (tests/e2e/scenarios/), SCFG (config for host and guest), NEEDS_KDUMPD,
+# SKERNEL (a kernel package other than the run's, see get_kernel)
 scenario_def() {
-    NEEDS_KDUMPD=1; NEEDS_NATIVE=0; SCFG=""
+    NEEDS_KDUMPD=1; NEEDS_NATIVE=0; SCFG=""; SKERNEL=""
     case $1 in
     hotplug-stale-control) SFILE=hotplug.sh; SCFG="HP_MODE=stale"; NEEDS_KDUMPD=0 ;;
     hotplug-reload)        SFILE=hotplug.sh; SCFG="HP_MODE=reload" ;;
     load-kexec-file)       SFILE=load.sh; SCFG="LOADER=kexec-file COLLECTOR=makedumpfile" ;;
     load-kexec-tools)      SFILE=load.sh; SCFG="LOADER=kexec-tools COLLECTOR=builtin" ;;
+    load-kexec-file-6.12)  SFILE=load.sh; SCFG="LOADER=kexec-file COLLECTOR=makedumpfile"; SKERNEL=${E2E_KERNEL_612:-linux-image-6.12-amd64} ;;
+    load-kexec-tools-6.12) SFILE=load.sh; SCFG="LOADER=kexec-tools COLLECTOR=builtin"; SKERNEL=${E2E_KERNEL_612:-linux-image-6.12-amd64} ;;
+    crash-hung-task)       SFILE=crash.sh; SCFG="CRASH=hung-task CRASH_TITLE='INFO: task hung in mnt_want_write'" ;;
+    crash-oom)             SFILE=crash.sh; SCFG="CRASH=oom CRASH_TITLE='Kernel panic - not syncing: Out of memory: system-wide panic_on_oom is enabled'" ;;
     reservation-too-small) SFILE=reservation.sh ;;
     daemon-api)            SFILE=daemon-api.sh ;;
-    capture-initrd)        SFILE=initrd.sh; SCFG="VM_CRASHKERNEL=${E2E_INITRD_CRASHKERNEL:-256M} INITRD_FORCE=${E2E_INITRD_FORCE:-0}"; NEEDS_NATIVE=1 ;;
+    capture-initrd)        SFILE=initrd.sh; SCFG="VM_CRASHKERNEL=${E2E_INITRD_CRASHKERNEL:-256M} INITRD_FORCE=${E2E_INITRD_FORCE:-0} INITRD_APPEND='${E2E_INITRD_APPEND:-}'"; NEEDS_NATIVE=1 ;;
     bench-arm)             SFILE=bench-arm.sh ;;   # bench/arm-speed.sh, not in ALL
     *) return 1 ;;
     esac
@@ -52,6 +58,7 @@ run_scenario() {
     fi
     log "scenario $n: ${SCFG:-default}"
     HOST_REASON=""; E2E_DETAIL=""
+    if [ -n "$SKERNEL" ]; then get_kernel "$SKERNEL"; build_initrd; log "scenario $n: kernel $KVER"; fi
     run_vm "$n" "$E2E_DIR/scenarios/$SFILE" "$SCFG"
     print_timings "$n"
     last=$(grep 'KDVM: ' "$LOGF" | grep -v 'KDVM: FAIL' | tail -1 | cut -d' ' -f2- | cut -c1-120)
@@ -66,6 +73,7 @@ run_scenario() {
     elif declare -F host_check > /dev/null && ! host_check; then
         reason=${HOST_REASON:-host-side check failed}
     fi
+    if [ -n "$SKERNEL" ]; then get_kernel; build_initrd; fi   # back to the run's kernel
     echo "E2E TIME $n: scenario wall time $(dt "$t0" "$EPOCHREALTIME") s${E2E_DETAIL:+ ($E2E_DETAIL)}"
     if [ -z "$reason" ]; then result "$n" PASS; else result "$n" FAIL "$reason (console: $LOGF)"; fi
 }

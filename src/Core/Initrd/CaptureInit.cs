@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Kdumpd.Core.Capture;
+using Kdumpd.Core.Host;
+using Kdumpd.Core.Units;
 
 namespace Kdumpd.Core.Initrd;
 
@@ -58,9 +60,18 @@ public sealed class CaptureInit(IInitSystem system, Func<CaptureOptions, Cancell
 
         foreach (var module in spec.Modules)
         {
-            var rc = system.LoadModule(Path.Join(root, module), !module.EndsWith(".ko", StringComparison.Ordinal));
+            var path = Path.Join(root, module);
+            var rc = system.LoadModule(path, !module.EndsWith(".ko", StringComparison.Ordinal));
             system.Console(rc is 0 or Eexist ? $"module {Path.GetFileName(module)} loaded" : $"module {Path.GetFileName(module)} failed: errno {rc}");
+            if (rc is 0 or Eexist)
+            {
+                // The kernel holds its own copy now: the file's pages in the initramfs go back to the
+                // capture kernel's small memory (ext4.ko alone is 2 MiB).
+                TryDelete(path);
+            }
         }
+
+        ReportMemory(spec.Modules.Count);
 
         if (spec.Lvm is { } lvm)
         {
@@ -163,6 +174,33 @@ public sealed class CaptureInit(IInitSystem system, Func<CaptureOptions, Cancell
             }
 
             await system.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+    }
+
+    private void ReportMemory(int modules)
+    {
+        try
+        {
+            if (MemInfo.Parse(File.ReadAllText(Path.Join(root, "proc/meminfo"))) is { } memory)
+            {
+                system.Console($"memory: {ByteSize.Format(memory.AvailableBytes)} available, {ByteSize.Format(memory.FreeBytes)} free of {ByteSize.Format(memory.TotalBytes)} (after {modules} module(s))");
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // only a report: the capture goes on without it
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // a read-only or odd initramfs: the memory stays taken, nothing else changes
         }
     }
 

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Kdumpd.Core.Triage;
 
-/// <summary>One frame of a kernel stack trace: the function (suffixes like .isra.0/.cold dropped), its module, and whether the unwinder was unsure ("? ").</summary>
+/// <summary>One frame of a kernel stack trace: the function (suffixes like .isra.0/.cold dropped), its module, and whether the unwinder was unsure ("? ", powerpc's "(unreliable)").</summary>
 public readonly record struct StackFrame(string Function, string? Module, bool Unreliable);
 
 /// <summary>
@@ -142,7 +142,9 @@ public static partial class StackFrames
         var m = FrameRegex().Match(line);
         if (m.Success)
         {
-            return new StackFrame(Clean(m.Groups["f"].Value), m.Groups["mod"].Success ? m.Groups["mod"].Value : null, m.Groups["q"].Success);
+            // powerpc marks a frame whose return address may be stale with a trailing "(unreliable)", as x86 does with "? "
+            var unreliable = m.Groups["q"].Success || line.TrimEnd().EndsWith("(unreliable)", StringComparison.Ordinal);
+            return new StackFrame(Clean(m.Groups["f"].Value), m.Groups["mod"].Success ? m.Groups["mod"].Value : null, unreliable);
         }
 
         m = ArmFrameRegex().Match(line);

@@ -24,6 +24,8 @@ internal abstract class LoopbackServer : IDisposable
 
     public string Log => Path.Join(Root, "server.log");
 
+    public bool IsRunning => _process is { HasExited: false };
+
     protected abstract ProcessStartInfo StartInfo();
 
     public void Start()

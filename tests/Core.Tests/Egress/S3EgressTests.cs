@@ -135,4 +135,41 @@ public sealed class S3EgressTests
         status.Reason.Should().Contain($"s3://{S3rverServer.Bucket}/crashes/{rig.RemoteFolder}/vmcore at {s3.Endpoint}");
         rig.LocalFiles().Should().BeEquivalentTo(local);
     }
+
+    [Fact]
+    public async Task Full_target_answering_errors_fails_with_its_answer_and_nothing_local_is_deleted_then_ships_once_space_is_freed()
+    {
+        Assert.SkipWhen(S3rverServer.SkipReason is not null, S3rverServer.SkipReason ?? "");
+        Assert.SkipWhen(SmallTmpfs.SkipReason is not null, SmallTmpfs.SkipReason ?? "");
+        using var s3 = new S3rverServer();
+        using var full = new SmallTmpfs(s3.DataDirectory, mebibytes: 64, inodes: 64);
+        s3.Start();
+        // No inode left: every upload's first request (a new directory for its key or upload id)
+        // gets ENOSPC, which s3rver answers as 500 InternalError and stays up (a full disk under
+        // a write it is streaming kills it instead: the test above).
+        var fillers = full.ExhaustInodes();
+        await using var rig = new EgressRig(8 << 20);
+        var local = rig.LocalFiles();
+        var coordinator = rig.Coordinator(Target(s3, EgressRig.FastLimits(partSize: 5 << 20)));
+
+        await coordinator.RunPassAsync(CancellationToken.None);
+
+        var status = rig.Store.Get(rig.Dump.Id, "fleet-bucket")!;
+        status.State.Should().Be(EgressState.Failed);
+        status.Reason.Should().Contain($"s3://{S3rverServer.Bucket}/crashes/{rig.RemoteFolder}/").And.Contain("500 InternalError");
+        status.BytesDone.Should().Be(0);
+        s3.IsRunning.Should().BeTrue("s3rver answered the full disk instead of dying");
+        rig.LocalFiles().Should().BeEquivalentTo(local);
+        File.Exists(rig.VmcorePath).Should().BeTrue();
+
+        // The operator frees space: the next pass ships the dump, verified.
+        foreach (var filler in fillers)
+        {
+            File.Delete(filler);
+        }
+
+        await coordinator.RunPassAsync(CancellationToken.None);
+        rig.Store.Get(rig.Dump.Id, "fleet-bucket")!.State.Should().Be(EgressState.Verified);
+        (await ObjectBytesAsync(s3, $"crashes/{rig.RemoteFolder}/vmcore")).Should().Equal(File.ReadAllBytes(rig.VmcorePath));
+    }
 }

@@ -63,6 +63,28 @@ public sealed class CaptureInitTests : IDisposable
     }
 
     [Fact]
+    public async Task Loaded_module_files_are_removed_from_the_initramfs_and_the_memory_left_is_reported()
+    {
+        var spec = Spec();
+        WriteSpec(spec);
+        foreach (var module in spec.Modules)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Join(_root, module))!);
+            File.WriteAllBytes(Path.Join(_root, module), new byte[4096]);
+        }
+
+        Directory.CreateDirectory(Path.Join(_root, "proc"));
+        File.WriteAllText(Path.Join(_root, "proc/meminfo"), "MemTotal:          90112 kB\nMemFree:           40960 kB\nMemAvailable:      36864 kB\n");
+        var system = new FakeInitSystem { Devices = { ["vda"] = Ext4Head(Uuid) } };
+
+        var outcome = await new CaptureInit(system, (o, _) => Task.FromResult(Saved(o)), _root).RunAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(outcome.Complete, outcome.Failure);
+        Assert.All(spec.Modules, m => Assert.False(File.Exists(Path.Join(_root, m)), $"{m} is still in the initramfs"));
+        Assert.Contains("memory: 36 MiB available, 40 MiB free of 88 MiB (after 2 module(s))", system.Lines);
+    }
+
+    [Fact]
     public async Task A_target_that_never_appears_runs_the_failure_action_within_the_wait_bound_and_never_captures()
     {
         WriteSpec(Spec() with { FailureAction = FailureAction.Poweroff });

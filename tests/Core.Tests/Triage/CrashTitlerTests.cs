@@ -47,6 +47,25 @@ public sealed class CrashTitlerTests
         report.Uncertain.Should().NotBeNull();
     }
 
+    [Fact]
+    public void A_powerpc_frame_marked_unreliable_is_not_where_a_task_hung()
+    {
+        const string Log = """
+            [ 284.63] INFO: task syz-executor.11:6660 blocked for more than 143 seconds.
+            [ 284.63] Call Trace:
+            [ 284.63] [c000000001bb3530] [c000000001bb35a0] __stale_symbol+0x308828/0x345288 (unreliable)
+            [ 284.63] [c000000001bb3710] [c0000000000286fc] __switch_to+0x43c/0x6d0
+            [ 284.64] [c000000001bb3780] [c00000000138678c] __schedule+0x3cc/0xed0
+            [ 284.64] [c000000001bb3860] [c0000000013872e0] schedule+0x50/0xd0
+            [ 284.64] [c000000001bb3a10] [c0000000005f8868] exit_aio+0x188/0x2a0
+            [ 284.64] [c000000001bb3ad0] [c00000000016556c] mmput+0xbc/0x260
+
+            """;
+
+        StackFrames.Parse("[c000000001bb3530] [c000000001bb35a0] __stale_symbol+0x308828/0x345288 (unreliable)")!.Value.Unreliable.Should().BeTrue();
+        DmesgAnalyzer.Analyze(Log).Title.Should().Be("INFO: task hung in exit_aio");
+    }
+
     [Theory]
     [InlineData("utf-16le")]
     [InlineData("utf-16be")]

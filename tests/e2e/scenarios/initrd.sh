@@ -47,7 +47,7 @@ guest_first() {
         kd load load --config "$OUT/kdumpd.json" --loader kexec-file --kernel "$KERNEL" --host-root / || true
         if [ "$(crash_loaded)" != 1 ]; then
             _img=$(ls /var/lib/kdumpd/initrd/*.cpio.gz | head -1)
-            kexec -s -p "$KERNEL" --initrd="$_img" --append="console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 kdumpd.capture=1 kdumpd.generation=1" \
+            kexec -s -p "$KERNEL" --initrd="$_img" --append="console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 kdumpd.capture=1 kdumpd.generation=1 ${INITRD_APPEND:-}" \
                 > "$OUT/logs/kexec-forced.out" 2>&1 || fail "kexec -s -p of kdumpd's initrd failed: $(head -1 "$OUT/logs/kexec-forced.out")"
             say forced-load
         fi
