@@ -52,6 +52,11 @@ public sealed partial class SystemdUnitTests : IDisposable
 
     private string StageUnit()
     {
+        if (!new[] { "/usr/bin/systemd-analyze", "/bin/systemd-analyze" }.Any(File.Exists))
+        {
+            Assert.Skip("systemd-analyze is not installed (Debian: apt-get install systemd): the unit cannot be checked by systemd's own analyzer");
+        }
+
         Directory.CreateDirectory(Path.Join(_root, "usr/sbin"));
         Directory.CreateDirectory(Path.Join(_root, "bin"));
         var exe = Path.Join(_root, "usr/sbin/kdumpd");
