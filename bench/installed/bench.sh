@@ -75,12 +75,13 @@ for tool in $tools; do
     done
 done
 
-# kdumpd's own reservation check on the same image: `kdumpd plan` in its first boot (its Budget
-# line, or a refusal's "needs N MiB") at every size tried
-need=$(for f in "$results"/kdumpd-*/out/plan-cli.txt; do
+# kdumpd's own reservation check on the same image, as the unit made it in the first boot: the
+# "reservation" line of `kdumpd status` (its figures count the capture kernel and kdumpd's initrd;
+# `kdumpd plan` alone, given no capture kernel, counts header and working memory only)
+need=$(for f in "$results"/kdumpd-*/out/status.txt; do
            [ -f "$f" ] || continue
            printf '%s: %s\n' "$(basename "$(dirname "$(dirname "$f")")")" \
-               "$(grep -h -m1 -i -E 'needs [0-9.]+ MiB|^Budget' "$f" | tr -s ' ' | cut -c1-140)"
+               "$(grep -h -m1 -E '^ *(ok|FAIL) +reservation:' "$f" | tr -s ' ' | cut -c1-160)"
        done)
 echo
 echo "== kdumpd vs kdump-tools on the same Debian 12 image (QEMU TCG, 1 GiB, 2 CPUs; $(date -u +%F))"
@@ -96,8 +97,8 @@ for tool in $(cut -f1 "$rows" | sort -u); do
     printf '%-12s %-30s %-22s %-10s %s\n' "$tool" "$(cut -f4 <<<"$r") loaded, $(cut -f5 <<<"$r") ready" "$(cut -f6 <<<"$r")" \
         "$( b=$(cut -f7 <<<"$r"); [ "$b" = - ] || [ -z "$b" ] && echo - || echo "$((b / 1048576)) MiB")" "${smallest:-none}${failed:+; failed: $failed}"
 done
-echo "kdumpd's reservation check (kdumpd plan in the first boot) on this image:"
-echo "${need:-  not found in kdumpd plan output}"
+echo "kdumpd's reservation check (kdumpd status in the first boot) on this image:"
+echo "${need:-  not found in kdumpd status output}"
 echo
 echo "cycles (tool size outcome loaded-uptime armed-uptime panic→saved bytes qemu-seconds note):"
 cat "$rows"
