@@ -13,7 +13,7 @@
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL="hotplug-stale-control load-kexec-file load-kexec-tools reservation-too-small daemon-api hotplug-reload capture-initrd load-kexec-file-6.12 load-kexec-tools-6.12 crash-hung-task crash-oom"
+ALL="hotplug-stale-control load-kexec-file load-kexec-tools reservation-too-small daemon-api hotplug-reload capture-initrd capture-initrd-target-missing capture-initrd-target-full capture-initrd-target-unmountable capture-initrd-target-encrypted capture-initrd-panic load-kexec-file-6.12 load-kexec-tools-6.12 crash-hung-task crash-oom"
 SCENARIOS=${E2E_SCENARIOS:-${*:-$ALL}}
 
 # scenario_def NAME -> SFILE (tests/e2e/scenarios/), SCFG (config for host and guest), NEEDS_KDUMPD,
