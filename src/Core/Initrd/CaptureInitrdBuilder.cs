@@ -134,7 +134,13 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
         foreach (var module in modules)
         {
             var inInitrd = $"{ModulesDirectory}/{kernelRelease}/{module.RelativePath}";
-            AddFile(entries, inInitrd, File.ReadAllBytes(host.Resolve($"{index!.Directory}/{module.RelativePath}")), 0x1A4);
+            var bytes = File.ReadAllBytes(host.Resolve($"{index!.Directory}/{module.RelativePath}"));
+            if (!module.Compressed && !KernelModuleSignature.IsSigned(bytes))
+            {
+                findings.Add($"module {module.Name} is not signed: the capture kernel runs with lockdown=confidentiality (it keeps tracing's boot memory free) and refuses unsigned modules; set Loader:Append to lockdown=none if the kernel enforces module signatures");
+            }
+
+            AddFile(entries, inInitrd, bytes, 0x1A4);
             modulePaths.Add(inInitrd);
         }
 

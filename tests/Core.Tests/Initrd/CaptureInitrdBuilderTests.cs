@@ -157,6 +157,20 @@ public sealed class CaptureInitrdBuilderTests : IDisposable
     }
 
     [Fact]
+    public void An_unsigned_module_is_a_finding_because_the_locked_down_capture_kernel_refuses_it()
+    {
+        Assert.SkipWhen(!File.Exists(Binary), $"{Binary} is not installed");
+        var signed = File.ReadAllText(Path.Join(_root, $"lib/modules/{Release}/kernel/drivers/block/virtio_blk.ko")) + "signature bytes" + KernelModuleSignature.Marker;
+        Write($"/lib/modules/{Release}/kernel/drivers/block/virtio_blk.ko", signed);
+
+        var initrd = Build();
+
+        Assert.True(KernelModuleSignature.IsSigned(System.Text.Encoding.ASCII.GetBytes(signed)));
+        Assert.Contains(initrd.Findings, f => f.StartsWith("module ext4 is not signed", StringComparison.Ordinal) && f.Contains("lockdown=none", StringComparison.Ordinal));
+        Assert.DoesNotContain(initrd.Findings, f => f.StartsWith("module virtio_blk ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_same_host_reuses_the_same_file_and_a_changed_configuration_gives_a_new_one()
     {
         Assert.SkipWhen(!File.Exists(Binary), $"{Binary} is not installed");
