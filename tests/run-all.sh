@@ -22,10 +22,11 @@ passed=0; failed=0; skipped=0
 # count_results LOG PREFIX WHAT: adds the "PREFIX PASS"/"PREFIX FAIL" lines of LOG to the totals; a
 # harness that reported nothing at all counts as one failure (it did not run, it did not pass).
 count_results() {
-    local log=$1 prefix=$2 what=$3 p f
+    local log=$1 prefix=$2 what=$3 p f s
     p=$(grep -c "^$prefix PASS " "$log" || true)
     f=$(grep -c "^$prefix FAIL " "$log" || true)
-    passed=$((passed + p)); failed=$((failed + f))
+    s=$(grep -c "^$prefix SKIP " "$log" || true)
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
     if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
         echo "$what reported no result"; failed=$((failed + 1))
     fi

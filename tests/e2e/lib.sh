@@ -29,7 +29,8 @@ ts() { awk -v re="$1" -v n="${2:-1}" '$0 ~ re { if (++c == n) { print $1; exit }
 ensure_packages() {
     local missing=() pair cmd pkg
     for pair in qemu-system-x86_64:qemu-system-x86 kexec:kexec-tools makedumpfile:makedumpfile \
-                readelf:binutils file:file cpio:cpio xz:xz-utils gzip:gzip jq:jq curl:curl python3:python3; do
+                readelf:binutils file:file cpio:cpio xz:xz-utils gzip:gzip jq:jq curl:curl python3:python3 \
+                cryptsetup:cryptsetup-bin mkfs.ext4:e2fsprogs; do
         cmd=${pair%%:*}; pkg=${pair#*:}
         command -v "$cmd" > /dev/null 2>&1 || missing+=("$pkg")
     done

@@ -13,7 +13,7 @@
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL="hotplug-stale-control load-kexec-file load-kexec-tools reservation-too-small daemon-api hotplug-reload capture-initrd load-kexec-file-6.12 load-kexec-tools-6.12 crash-hung-task crash-oom"
+ALL="hotplug-stale-control load-kexec-file load-kexec-tools reservation-too-small daemon-api hotplug-reload capture-initrd capture-initrd-target-missing capture-initrd-target-full capture-initrd-target-unmountable capture-initrd-target-encrypted capture-initrd-panic load-kexec-file-6.12 load-kexec-tools-6.12 crash-hung-task crash-oom"
 SCENARIOS=${E2E_SCENARIOS:-${*:-$ALL}}
 
 # scenario_def NAME -> SFILE (tests/e2e/scenarios/), SCFG (config for host and guest), NEEDS_KDUMPD,
@@ -31,7 +31,10 @@ scenario_def() {
     crash-oom)             SFILE=crash.sh; SCFG="CRASH=oom CRASH_TITLE='Kernel panic - not syncing: Out of memory: system-wide panic_on_oom is enabled'" ;;
     reservation-too-small) SFILE=reservation.sh ;;
     daemon-api)            SFILE=daemon-api.sh ;;
-    capture-initrd)        SFILE=initrd.sh; SCFG="VM_CRASHKERNEL=${E2E_INITRD_CRASHKERNEL:-256M} INITRD_FORCE=${E2E_INITRD_FORCE:-0} INITRD_APPEND='${E2E_INITRD_APPEND:-}'"; NEEDS_NATIVE=1 ;;
+    capture-initrd)        SFILE=initrd.sh; SCFG="VM_CRASHKERNEL=${E2E_INITRD_CRASHKERNEL:-256M} INITRD_FORCE=${E2E_INITRD_FORCE:-0} INITRD_APPEND='${E2E_INITRD_APPEND:-}' FAULT="; NEEDS_NATIVE=1 ;;
+    # issue 11's capture faults: the target broken after arming, before the panic (scenarios/initrd.sh)
+    capture-initrd-target-missing|capture-initrd-target-full|capture-initrd-target-unmountable|capture-initrd-target-encrypted|capture-initrd-panic)
+                           SFILE=initrd.sh; SCFG="VM_CRASHKERNEL=256M INITRD_FORCE=0 INITRD_APPEND='' FAULT=${1##*-}"; NEEDS_NATIVE=1 ;;
     bench-arm)             SFILE=bench-arm.sh ;;   # bench/arm-speed.sh, not in ALL
     *) return 1 ;;
     esac

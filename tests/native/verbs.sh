@@ -93,6 +93,15 @@ config=$work/kdumpd.json
 expect token-new 0 "$bin" token new --role operate --name native --config "$config" && contains token-hash-stored "$config" Sha256
 token=$(tr -d '[:space:]' <"$work/token-new.out") # the secret alone on stdout
 
+# The binary alone, without its sample tree (and none installed): run --sample says so and exits 1
+# instead of retrying a missing /proc/iomem for ever.
+if [ ! -e /usr/share/kdumpd/samples/host ]; then
+    mkdir -p "$work/alone" && cp "$bin" "$work/alone/kdumpd"
+    expect run-sample-without-tree 1 timeout 20 "$work/alone/kdumpd" run --sample --urls http://127.0.0.1:1 --database "$work/alone.db" &&
+        contains run-sample-without-tree-says-why "$work/run-sample-without-tree.err" "sample host tree is missing"
+else
+    echo "NATIVE SKIP run-sample-without-tree: /usr/share/kdumpd/samples/host is installed here"
+fi
 # The daemon on the sample host: /readyz 200, the API answers with the token, reload works, SIGTERM exits 0.
 port=$((20000 + RANDOM % 20000))
 url=http://127.0.0.1:$port
@@ -105,6 +114,10 @@ for _ in $(seq 1 200); do
     sleep 0.1
 done
 if [ -n "$ready" ]; then pass run-sample-readyz; else fail run-sample-readyz "no 200 from /readyz in 20 s: $(tail -5 "$work/run.out")"; fi
+# Only the files kdumpd watches itself (the configuration's directory): no recursive inotify watch over the
+# binary's directory (its samples/ tree here; /var/tmp or a 9p root elsewhere) delaying the first load.
+watches=$(cat /proc/"$daemon"/fdinfo/* 2>/dev/null | grep -c '^inotify wd:' || true)
+if [ "$watches" -le 3 ]; then pass run-watches-only-its-files; else fail run-watches-only-its-files "$watches inotify watches (the content root is watched recursively?)"; fi
 code=$(curl -s -o "$work/status.json" -w '%{http_code}' -H "Authorization: Bearer $token" "$url/v1/status")
 [ "$code" = 200 ] && python3 -m json.tool "$work/status.json" >/dev/null 2>&1 && pass api-status || fail api-status "HTTP $code"
 code=$(curl -s -o "$work/dumps.json" -w '%{http_code}' -H "Authorization: Bearer $token" "$url/v1/dumps")

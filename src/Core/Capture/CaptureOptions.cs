@@ -29,7 +29,7 @@ public sealed record CaptureOptions
 
     public string VmcorePath { get; init; } = ProcVmcore;
 
-    public string DumpDirectory { get; init; } = "/var/crash";
+    public string DumpDirectory { get; init; } = DumpCatalog.DefaultDumpDirectory;
 
     public CollectorKind Collector { get; init; } = CollectorKind.Auto;
 

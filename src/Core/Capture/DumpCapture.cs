@@ -97,7 +97,7 @@ public sealed partial class DumpCapture(IProcessRunner runner, HostRoot host, IL
             var outcome = await RunMakedumpfile(makedumpfile!, [.. options.MakedumpfileArguments, options.VmcorePath, partial], cancellationToken);
             if (!outcome.Succeeded)
             {
-                reason = $"makedumpfile exited {outcome.ExitCode ?? -1}: {LastLine(outcome.Output)}";
+                reason = $"makedumpfile exited {outcome.ExitCode ?? -1}: {MakedumpfileMessage.Reason(outcome)}";
                 _log.Error("makedumpfile failed with {ExitCode}: {Output}", outcome.ExitCode ?? -1, outcome.Output);
                 if (!outcome.Output.Contains("No space left", StringComparison.OrdinalIgnoreCase) && options.Collector == CollectorKind.Auto)
                 {
@@ -299,7 +299,7 @@ public sealed partial class DumpCapture(IProcessRunner runner, HostRoot host, IL
                 return "makedumpfile --dump-dmesg";
             }
 
-            failed = $"makedumpfile --dump-dmesg exited {outcome.ExitCode ?? -1}: {LastLine(outcome.Output)}; ";
+            failed = $"makedumpfile --dump-dmesg exited {outcome.ExitCode ?? -1}: {MakedumpfileMessage.Reason(outcome)}; ";
         }
 
         // The built-in reader writes the same text makedumpfile would, from the printk buffer in the vmcore.
@@ -382,9 +382,6 @@ public sealed partial class DumpCapture(IProcessRunner runner, HostRoot host, IL
         var clean = HostnameChars().Replace(name.Trim(), "_");
         return clean.Length == 0 || clean is "(none)" or "_none_" ? "localhost" : clean[..Math.Min(clean.Length, 64)];
     }
-
-    private static string LastLine(string output) =>
-        output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
 
     [GeneratedRegex(@"[^A-Za-z0-9._-]")]
     private static partial Regex HostnameChars();

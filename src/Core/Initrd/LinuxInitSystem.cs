@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Kdumpd.Core.Processes;
 
 namespace Kdumpd.Core.Initrd;
 
@@ -47,30 +48,8 @@ public sealed partial class LinuxInitSystem : IInitSystem
         }
     }
 
-    public async Task<int> RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
-    {
-        var info = new System.Diagnostics.ProcessStartInfo(program) { UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        try
-        {
-            using var process = System.Diagnostics.Process.Start(info);
-            if (process is null)
-            {
-                return -1;
-            }
-
-            await process.WaitForExitAsync(cancellationToken);
-            return process.ExitCode;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return -1;
-        }
-    }
+    public Task<int> RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
+        ProcessRunner.RunAttachedAsync(program, arguments, cancellationToken);
 
     public void Sync() => SyncNative();
 

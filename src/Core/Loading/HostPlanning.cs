@@ -13,7 +13,8 @@ public sealed record PlannedHost(HostSnapshot Host, CrashPlan Plan, CaptureImage
         Plan.Budget,
         [.. Plan.Findings.Where(f => f.Severity != FindingSeverity.Info && f.Code != CrashPlanner.ReservationTooSmall).Select(f => f.Message)],
         planJson,
-        Plan.WriteHeader());
+        Plan.WriteHeader(),
+        Plan.Layout);
 }
 
 /// <summary>
@@ -30,6 +31,14 @@ public sealed class HostPlanning(HostRoot root, LoadingOptions loading, PlanLayo
     /// <summary>The header layout a loader produces: kexec-tools writes its own, everything else gets the kernel's.</summary>
     public static PlanLayout LayoutFor(LoaderKind loader) =>
         loader == LoaderKind.KexecTools ? PlanLayout.KexecTools : PlanLayout.KexecFile;
+
+    /// <summary>
+    /// The layout to plan for <paramref name="configured"/> on a host whose last successful load was made by
+    /// <paramref name="lastLoadedBy"/>: <c>auto</c> loads with kexec_file_load, except on a kernel that refused it
+    /// and made it fall back to kexec-tools (it will again), so the plan models the header really loaded.
+    /// </summary>
+    public static PlanLayout LayoutFor(LoaderKind configured, string? lastLoadedBy) =>
+        configured == LoaderKind.Auto && lastLoadedBy == LoaderKind.KexecTools.Name() ? PlanLayout.KexecTools : LayoutFor(configured);
 
     /// <summary>
     /// One pass. <paramref name="buildOwnInitrd"/> false (a read-only view such as `kdumpd status`) plans with
@@ -51,14 +60,25 @@ public sealed class HostPlanning(HostRoot root, LoadingOptions loading, PlanLayo
             problem = e.Message;
         }
 
-        var plan = CrashPlanner.Plan(snapshot, new PlanOptions
-        {
-            Layout = Layout,
-            Profile = profile,
-            CaptureKernel = image?.KernelIdentity,
-            CaptureInitrd = image?.InitrdIdentity,
-            CaptureCommandLine = commandLine,
-        });
+        var plan = CrashPlanner.Plan(snapshot, OptionsFor(Layout, image, commandLine));
         return new PlannedHost(snapshot, plan, image, commandLine, problem);
     }
+
+    /// <summary>The same pass's plan in another header layout (the loader that really loaded writes that one); nothing is read again.</summary>
+    public PlannedHost InLayout(PlannedHost planned, PlanLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(planned);
+        return planned.Plan.Layout == layout
+            ? planned
+            : planned with { Plan = CrashPlanner.Plan(planned.Host, OptionsFor(layout, planned.Image, planned.CaptureCommandLine)) };
+    }
+
+    private PlanOptions OptionsFor(PlanLayout layout, CaptureImage? image, string commandLine) => new()
+    {
+        Layout = layout,
+        Profile = profile,
+        CaptureKernel = image?.KernelIdentity,
+        CaptureInitrd = image?.InitrdIdentity,
+        CaptureCommandLine = commandLine,
+    };
 }

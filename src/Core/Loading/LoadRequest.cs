@@ -22,7 +22,8 @@ public sealed record LoadRequest(
     string? KernelRelease = null,
     LoadPurpose? Purpose = null,
     CaptureImageIdentity? KernelIdentity = null,
-    CaptureImageIdentity? InitrdIdentity = null)
+    CaptureImageIdentity? InitrdIdentity = null,
+    Func<PlanLayout, PlanSummary>? PlanIn = null)
 {
     public IReadOnlyList<string> TriggerList => Triggers ?? [];
 

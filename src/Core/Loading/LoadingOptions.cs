@@ -35,4 +35,5 @@ public sealed record ArmIntent(
     LoadOverrides? Overrides = null,
     PlanSummary? Plan = null,
     LoadPurpose? Purpose = null,
-    CaptureImage? Image = null);
+    CaptureImage? Image = null,
+    Func<PlanLayout, PlanSummary>? PlanIn = null);

@@ -81,7 +81,8 @@ public sealed class PanicKernelService(
             image.Release,
             intent.Purpose,
             image.KernelIdentity,
-            image.InitrdIdentity);
+            image.InitrdIdentity,
+            intent.PlanIn);
     }
 
     /// <summary>Prepare + load; a preparation failure (no kernel, bad command line) is recorded as a refused generation.</summary>
@@ -284,6 +285,12 @@ public sealed class PanicKernelService(
             error += "; the host is now UNARMED: the kernel freed the previous panic kernel before this load failed";
         }
 
+        if (result.Succeeded && PlanAsLoaded(request, result) is { } asLoaded)
+        {
+            // auto fell back to kexec-tools: the header in the kernel is kexec-tools', and coverage is checked against it.
+            record = record with { PlanFingerprint = asLoaded.Fingerprint, PlanJson = asLoaded.PlanJson, ElfCoreHeader = asLoaded.HeaderBytes?.ToArray() };
+        }
+
         record = record with
         {
             Interface = result.Interface,
@@ -312,6 +319,13 @@ public sealed class PanicKernelService(
 
         return new ArmResult(record, result, budget, after);
     }
+
+    /// <summary>The plan in the layout of the loader that really loaded, when it is not the one planned; else null.</summary>
+    private static PlanSummary? PlanAsLoaded(LoadRequest request, LoaderResult result) =>
+        request.Plan?.Layout is { } planned && request.PlanIn is { } planIn && LoaderKinds.TryParse(result.Loader, out var used)
+            && HostPlanning.LayoutFor(used) is var layout && layout != planned
+            ? planIn(layout)
+            : null;
 
     /// <summary>Size and mtime from the file now, the SHA-256 the locator computed (recorded when configured).</summary>
     private FileFingerprint Fingerprint(string path, CaptureImageIdentity identity) =>

@@ -11,23 +11,7 @@ public sealed class ProcessRunner : IProcessRunner
 
     public async Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(fileName);
-        ArgumentNullException.ThrowIfNull(arguments);
-
-        var startInfo = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
+        var startInfo = StartInfo(fileName, arguments, redirect: true);
         var stopwatch = Stopwatch.StartNew();
         using var process = new Process { StartInfo = startInfo };
         try
@@ -65,5 +49,53 @@ public sealed class ProcessRunner : IProcessRunner
         var output = await stdout;
         var error = await stderr;
         return new ProcessResult(timedOut ? null : process.ExitCode, output, error, timedOut, stopwatch.Elapsed);
+    }
+
+    /// <summary>
+    /// Runs a child whose output goes where this process's goes (in the capture initrd: the console, so
+    /// makedumpfile's and lvm's own messages reach the operator); its exit code, or -1 when it cannot start.
+    /// </summary>
+    public static async Task<int> RunAttachedAsync(string fileName, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var process = Process.Start(StartInfo(fileName, arguments, redirect: false));
+            if (process is null)
+            {
+                return -1;
+            }
+
+            await process.WaitForExitAsync(cancellationToken);
+            return process.ExitCode;
+        }
+        catch (Win32Exception)
+        {
+            return -1;
+        }
+    }
+
+    private static ProcessStartInfo StartInfo(string fileName, IReadOnlyList<string> arguments, bool redirect)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(fileName);
+        ArgumentNullException.ThrowIfNull(arguments);
+        var startInfo = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = redirect,
+            RedirectStandardError = redirect,
+            RedirectStandardInput = redirect,
+            UseShellExecute = false,
+        };
+        if (redirect)
+        {
+            startInfo.StandardOutputEncoding = Encoding.UTF8;
+            startInfo.StandardErrorEncoding = Encoding.UTF8;
+        }
+
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        return startInfo;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Kdumpd.Core.Capture;
+using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
 using Kdumpd.Core.Processes;
 using Serilog.Events;
@@ -16,7 +17,7 @@ public static class CaptureCommand
     public static Command Create()
     {
         var vmcore = new Option<string>("--vmcore") { Description = "The vmcore to save", DefaultValueFactory = _ => CaptureOptions.ProcVmcore };
-        var dumpDir = new Option<string>("--dump-dir") { Description = "Directory to save the dump in", DefaultValueFactory = _ => "/var/crash" };
+        var dumpDir = new Option<string>("--dump-dir") { Description = "Directory to save the dump in", DefaultValueFactory = _ => DumpCatalog.DefaultDumpDirectory };
         var collector = new Option<CollectorKind>("--collector")
         {
             Description = "auto: makedumpfile when on PATH, else the built-in writer (zero pages become sparse holes); makedumpfile; builtin",

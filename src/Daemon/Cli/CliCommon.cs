@@ -9,8 +9,6 @@ namespace Kdumpd.Daemon.Cli;
 /// <summary>Options every loading verb shares, and the Core objects they open.</summary>
 internal static class CliCommon
 {
-    public const string DefaultDatabase = "/var/lib/kdumpd/kdumpd.db";
-
     public static Option<string> HostRootOption() => new("--host-root")
     {
         Description = "Read the host's /proc, /sys and /boot under this directory instead of / (tests, the sample host)",
@@ -20,7 +18,7 @@ internal static class CliCommon
     public static Option<string> DatabaseOption() => new("--database")
     {
         Description = "The kdumpd SQLite database",
-        DefaultValueFactory = _ => DefaultDatabase,
+        DefaultValueFactory = _ => DumpCatalog.DefaultDatabasePath,
     };
 
     public static Option<string?> ConfigOption() => new("--config")

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Kdumpd.Daemon.Configuration;
 
 namespace Kdumpd.Daemon.Cli;
 
@@ -13,7 +14,7 @@ public static class ReloadCommand
 {
     public static Command Create()
     {
-        var url = new Option<string>("--url") { Description = "the daemon's API", DefaultValueFactory = _ => "http://127.0.0.1:5480" };
+        var url = new Option<string>("--url") { Description = "the daemon's API", DefaultValueFactory = _ => KdumpdOptions.DefaultUrls };
         var token = new Option<string?>("--token") { Description = "an operate token (default: $KDUMPD_TOKEN)" };
         var force = new Option<bool>("--force") { Description = "spend even the last load kernel.kexec_load_limit_panic allows (after it the kernel refuses every load until reboot)" };
         var command = new Command("reload", "Ask the running daemon to re-plan and reload the panic kernel now") { url, token, force };

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Kdumpd.Api.Auth;
+using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
 using Kdumpd.Core.Loading;
 using Kdumpd.Daemon.Configuration;
@@ -18,9 +19,9 @@ public static class RunCommand
     {
         var config = new Option<string?>("--config") { Description = $"configuration file (default {KdumpdOptions.DefaultConfigPath} when it exists)" };
         var hostRoot = new Option<string?>("--host-root") { Description = "read /proc, /sys and /boot under this directory" };
-        var dumpDir = new Option<string?>("--dump-dir") { Description = "where dumps are saved and catalogued (default /var/crash)" };
-        var urls = new Option<string?>("--urls") { Description = "where the API listens (default http://127.0.0.1:5480)" };
-        var database = new Option<string?>("--database") { Description = "the SQLite database (default /var/lib/kdumpd/kdumpd.db)" };
+        var dumpDir = new Option<string?>("--dump-dir") { Description = $"where dumps are saved and catalogued (default {DumpCatalog.DefaultDumpDirectory})" };
+        var urls = new Option<string?>("--urls") { Description = $"where the API listens (default {KdumpdOptions.DefaultUrls})" };
+        var database = new Option<string?>("--database") { Description = $"the SQLite database (default {DumpCatalog.DefaultDatabasePath})" };
         var sample = new Option<bool>("--sample") { Description = "run on the built-in sample host with a dry-run loader: nothing on this machine is touched" };
         var command = new Command("run", "Run the daemon: keep the panic kernel loaded, watch the host, catalogue dumps, serve the API")
         {
@@ -45,6 +46,13 @@ public static class RunCommand
         var tokens = new List<(string, ApiRole, string)>();
         if (sample)
         {
+            if (hostRoot is null && !Directory.Exists(SampleHost.HostRoot))
+            {
+                // Without the tree every reload pass fails on a missing /proc/iomem and /readyz never turns 200.
+                await error.WriteLineAsync($"kdumpd run: the sample host tree is missing: neither samples/host beside {Environment.ProcessPath} nor {SampleHost.PackagedHostRoot} exists (deploy/publish.sh and the package install it)");
+                return ExitCodes.Error;
+            }
+
             SampleHost.Apply(overrides);
             foreach (var role in new[] { ApiRole.Download, ApiRole.Operate })
             {

@@ -34,8 +34,9 @@ public static class StatusCommand
                 var host = new HostRoot(settings.HostRoot);
                 var db = new KdumpdDatabase(settings.Database);
                 db.Migrate();
-                var evaluator = new ReadinessEvaluator(host, new GenerationStore(db), TimeProvider.System);
-                var report = evaluator.Evaluate(new KexecSysfs(host).Read(), PlanNow(settings, host), deep: true);
+                var store = new GenerationStore(db);
+                var evaluator = new ReadinessEvaluator(host, store, TimeProvider.System);
+                var report = evaluator.Evaluate(new KexecSysfs(host).Read(), PlanNow(settings, host, store.LatestLoaded()?.Loader), deep: true);
                 if (parseResult.GetValue(format) == "json")
                 {
                     await output.WriteLineAsync(ReadinessJson.Serialize(report));
@@ -59,11 +60,11 @@ public static class StatusCommand
     /// The daemon's own planning pass, so the reservation figure is the one /readyz gives; none when the host
     /// cannot be read. It builds no capture initrd: it plans with the one the daemon built last.
     /// </summary>
-    private static PlanSummary? PlanNow(KdumpdOptions settings, HostRoot host)
+    private static PlanSummary? PlanNow(KdumpdOptions settings, HostRoot host, string? lastLoadedBy)
     {
         try
         {
-            return DaemonHost.PlanningFor(settings, host, DaemonHost.LoadingOptionsFrom(settings)).PlanNow(buildOwnInitrd: false).Summary(null);
+            return DaemonHost.PlanningFor(settings, host, DaemonHost.LoadingOptionsFrom(settings), lastLoadedBy).PlanNow(buildOwnInitrd: false).Summary(null);
         }
         catch (HostFileException)
         {

@@ -1,3 +1,4 @@
+using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Initrd;
 
 namespace Kdumpd.Daemon.Configuration;
@@ -10,14 +11,16 @@ public sealed class KdumpdOptions
 {
     public const string DefaultConfigPath = "/etc/kdumpd/kdumpd.json";
 
+    public const string DefaultUrls = "http://127.0.0.1:5480";
+
     public string HostRoot { get; set; } = "/";
 
-    public string DumpDir { get; set; } = "/var/crash";
+    public string DumpDir { get; set; } = DumpCatalog.DefaultDumpDirectory;
 
-    public string Database { get; set; } = "/var/lib/kdumpd/kdumpd.db";
+    public string Database { get; set; } = DumpCatalog.DefaultDatabasePath;
 
     /// <summary>Where the API listens; loopback unless an operator says otherwise (then HTTPS is required).</summary>
-    public string Urls { get; set; } = "http://127.0.0.1:5480";
+    public string Urls { get; set; } = DefaultUrls;
 
     /// <summary>Keep the panic kernel loaded when the daemon stops (a crash must still be captured) unless this is set.</summary>
     public bool UnloadOnStop { get; set; }

@@ -14,10 +14,3 @@ public sealed class CatalogCrashGroups(DumpCatalog catalog) : ICrashGroups
             groups.Count));
     }
 }
-
-public static class CrashGroupsRegistration
-{
-    /// <summary>Registers <see cref="ICrashGroups"/> over the registered <see cref="DumpCatalog"/>.</summary>
-    public static IServiceCollection AddCrashGroups(this IServiceCollection services) =>
-        services.AddSingleton<ICrashGroups>(sp => new CatalogCrashGroups(sp.GetRequiredService<DumpCatalog>()));
-}

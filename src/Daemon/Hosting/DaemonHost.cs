@@ -9,7 +9,6 @@ using Kdumpd.Core.Host;
 using Kdumpd.Core.Initrd;
 using Kdumpd.Core.Loading;
 using Kdumpd.Core.Planning;
-using Kdumpd.Core.Processes;
 using Kdumpd.Core.Reload;
 using Kdumpd.Daemon.Configuration;
 using Kdumpd.Daemon.Watchers;
@@ -34,6 +33,10 @@ public static class DaemonHost
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
+            // Without this the host watches appsettings.json with a recursive inotify watch over the content
+            // root, the binary's directory: a watch per subdirectory, set up before the first reload pass
+            // (measured: 35-70 s before arming in the e2e guest with the binary in /var/tmp over 9p).
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
             ContentRootPath = AppContext.BaseDirectory,
             EnvironmentName = Environments.Production,
         });
@@ -65,46 +68,15 @@ public static class DaemonHost
         builder.Services.AddSingleton(host);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(new DaemonState { HostRootPath = host.Root });
-        builder.Services.AddSingleton(sp => new GenerationStore(sp.GetRequiredService<KdumpdDatabase>()));
-        builder.Services.AddSingleton(sp => new PanicKernelLoaders(new KexecSysfs(host), new KexecSyscalls(), new ProcessRunner(), loadingOptions.KexecTools));
-        builder.Services.AddSingleton(sp => new PanicKernelService(host, sp.GetRequiredService<PanicKernelLoaders>(), sp.GetRequiredService<GenerationStore>(), loadingOptions, sp.GetRequiredService<TimeProvider>(), logger));
-        builder.Services.AddSingleton(sp => new ReadinessEvaluator(host, sp.GetRequiredService<GenerationStore>(), sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<LiveConfiguration>();
-        builder.Services.AddSingleton(sp => new CrashHotplugReader(host, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<IReloadTarget, DaemonReloadTarget>();
-        builder.Services.AddReloadWatching(new WatchOptions
-        {
-            KernelPath = options.Loader.Kernel ?? DefaultImagePath(host, loadingOptions, kernel: true),
-            InitrdPath = options.Loader.Initrd ?? DefaultImagePath(host, loadingOptions, kernel: false),
-            ConfigPath = context.Source?.FilePath ?? context.ConfigPath,
-            KmsgPath = context.Sample || string.IsNullOrEmpty(options.Reload.Kmsg) ? null : options.Reload.Kmsg,
-            Netlink = options.Reload.WatchUevents && !context.Sample,
-            ReconcileInterval = TimeSpan.FromSeconds(options.Reload.ReconcileSeconds),
-            Coordinator = new ReloadCoordinatorOptions
-            {
-                QuietWindow = TimeSpan.FromMilliseconds(options.Reload.QuietWindowMs),
-                MaxDelay = TimeSpan.FromMilliseconds(options.Reload.MaxDelayMs),
-            },
-        });
-        builder.Services.AddSingleton(sp => new DumpCatalog(sp.GetRequiredService<KdumpdDatabase>(), options.DumpDir, logger, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<DiskSpace>();
-        builder.Services.AddCrashGroups();
-        builder.Services.AddSingleton(sp => new OperatorReloadGate(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.Reload.OperatorIntervalSeconds)));
+        builder.Services
+            .AddPanicKernel(options, host, loadingOptions)
+            .AddReloadWatching(WatchOptionsFrom(options, context, host, loadingOptions))
+            .AddCatalog(options)
+            .AddEgress(options)
+            .AddServiceLifecycle(options);
         builder.Services.AddSingleton<KdumpdService>();
         builder.Services.AddSingleton<IKdumpdService>(sp => sp.GetRequiredService<KdumpdService>());
         builder.Services.AddSingleton(sp => new KdumpdMetrics(sp.GetRequiredService<KdumpdService>().Metrics));
-        builder.Services.AddEgress(options);
-        builder.Services.AddSingleton<CatalogMaintenanceService>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogMaintenanceService>());
-        builder.Services.AddHostedService<SighupReloadService>();
-        builder.Services.AddHostedService<ListenGuardService>();
-        // UseSystemd() registers the notifier only under systemd.
-        builder.Services.AddHostedService(sp => new SystemdWatchdogService(sp.GetService<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier>(), sp.GetRequiredService<TimeProvider>()));
-        if (options.UnloadOnStop)
-        {
-            builder.Services.AddHostedService<UnloadOnStopService>();
-        }
-
         builder.Services.AddKdumpdApi(new ApiTokenSet(LiveConfiguration.TokensFrom(options, context)));
         configure?.Invoke(builder);
 
@@ -128,14 +100,17 @@ public static class DaemonHost
         return app;
     }
 
-    /// <summary>The planning pass the daemon runs, from configuration: `kdumpd status` plans with the same one, so both report one budget.</summary>
-    public static HostPlanning PlanningFor(KdumpdOptions options, HostRoot host, LoadingOptions loading)
+    /// <summary>
+    /// The planning pass the daemon runs, from configuration and the loader of the last successful load
+    /// (<see cref="HostPlanning.LayoutFor(LoaderKind, string?)"/>): `kdumpd status` plans with the same one, so both report one budget.
+    /// </summary>
+    public static HostPlanning PlanningFor(KdumpdOptions options, HostRoot host, LoadingOptions loading, string? lastLoadedBy)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loading);
         var layout = options.Loader.Layout is { Length: > 0 } l && PlanLayoutNames.TryParse(l, out var parsed)
             ? parsed
-            : HostPlanning.LayoutFor(loading.Loader);
+            : HostPlanning.LayoutFor(loading.Loader, lastLoadedBy);
         return new HostPlanning(host, loading, layout, ArchProfile.FromName(options.Loader.Profile));
     }
 
@@ -196,6 +171,22 @@ public static class DaemonHost
 
     /// <summary>Where deploy/install.sh and the Debian package put <see cref="InitBinaryName"/>.</summary>
     public const string InstalledInitBinary = "/usr/libexec/kdumpd/kdumpd-init";
+
+    /// <summary>What the watchers watch and how the coordinator batches, from configuration (the sample watches no kernel events).</summary>
+    private static WatchOptions WatchOptionsFrom(KdumpdOptions options, RunContext context, HostRoot host, LoadingOptions loading) => new()
+    {
+        KernelPath = options.Loader.Kernel ?? DefaultImagePath(host, loading, kernel: true),
+        InitrdPath = options.Loader.Initrd ?? DefaultImagePath(host, loading, kernel: false),
+        ConfigPath = context.Source?.FilePath ?? context.ConfigPath,
+        KmsgPath = context.Sample || string.IsNullOrEmpty(options.Reload.Kmsg) ? null : options.Reload.Kmsg,
+        Netlink = options.Reload.WatchUevents && !context.Sample,
+        ReconcileInterval = TimeSpan.FromSeconds(options.Reload.ReconcileSeconds),
+        Coordinator = new ReloadCoordinatorOptions
+        {
+            QuietWindow = TimeSpan.FromMilliseconds(options.Reload.QuietWindowMs),
+            MaxDelay = TimeSpan.FromMilliseconds(options.Reload.MaxDelayMs),
+        },
+    };
 
     /// <summary>The distribution's default capture kernel/initrd as a real path, for the file watcher; null when not found.</summary>
     private static string? DefaultImagePath(HostRoot host, LoadingOptions options, bool kernel)

@@ -55,17 +55,24 @@ public sealed class DaemonReloadTarget(
             .Select(p => p.Value == 1 ? p.Key : $"{p.Key}×{p.Value}")
             .Append($"reason: {request.Reason}")
             .ToList();
+        var planning = configuration.Planning;
         var intent = new ArmIntent(
             triggers,
             OperatorRequested: request.Burst.Kinds.Contains(ReloadTriggerKind.Explicit),
             Plan: planned.Summary(json),
             Purpose: request.Purpose,
-            Image: planned.Image);
+            Image: planned.Image,
+            PlanIn: layout =>
+            {
+                var asLoaded = planning.InLayout(planned, layout);
+                return asLoaded.Summary(state.SetPlan(asLoaded));
+            });
         var result = await loading.ArmAsync(intent, cancellationToken);
         if (result.Succeeded)
         {
             state.RecordedFingerprint = null;
-            return ReloadResult.Loaded(planned.Plan.Fingerprint, result.Generation.Number);
+            configuration.FollowLoader(result.Generation.Loader);
+            return ReloadResult.Loaded(result.Generation.PlanFingerprint ?? planned.Plan.Fingerprint, result.Generation.Number);
         }
 
         return new ReloadResult(false, result.StateAfter.IsLoaded, null, result.Generation.Number,

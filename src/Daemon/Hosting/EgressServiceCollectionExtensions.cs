@@ -14,7 +14,7 @@ public static class EgressServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         var targets = EgressTargetFactory.Create(options.Egress);
-        var staging = options.Egress.StagingDirectory is { Length: > 0 } s ? s : Path.Join(Path.GetDirectoryName(options.Database) ?? "/var/lib/kdumpd", "egress");
+        var staging = options.Egress.StagingDirectory is { Length: > 0 } s ? s : Path.Join(Path.GetDirectoryName(Path.GetFullPath(options.Database)), "egress");
         var settings = new EgressOptions(targets, staging, Environment.MachineName, TimeSpan.FromMinutes(options.Egress.RetryFailedMinutes));
         services.AddSingleton<EgressMetrics>();
         services.AddSingleton(sp => new EgressStateStore(sp.GetRequiredService<KdumpdDatabase>(), sp.GetRequiredService<TimeProvider>()));

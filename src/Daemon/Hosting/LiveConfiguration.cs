@@ -34,6 +34,7 @@ public sealed class LiveConfiguration
     private byte[]? _digest;
     private KdumpdOptions _options;
     private HostPlanning _planning;
+    private string? _loadedBy;
 
     /// <param name="options">The configuration the daemon was built with.</param>
     /// <param name="context">Where it came from (<see cref="RunContext.Source"/>; none for a daemon built in code) and the flattened keys read at start.</param>
@@ -52,7 +53,8 @@ public sealed class LiveConfiguration
         _operatorGate = operatorGate;
         _ephemeralTokens = EphemeralTokens(context);
         _log = log;
-        _planning = DaemonHost.PlanningFor(options, host, loading.Options);
+        _loadedBy = loading.Store.LatestLoaded()?.Loader;
+        _planning = DaemonHost.PlanningFor(options, host, loading.Options, _loadedBy);
     }
 
     /// <summary>The options in force; read the <see cref="AppliedLive"/> keys from here, the others from the start's options.</summary>
@@ -60,6 +62,24 @@ public sealed class LiveConfiguration
 
     /// <summary>The planning pass built from the options in force.</summary>
     public HostPlanning Planning => Volatile.Read(ref _planning);
+
+    /// <summary>
+    /// After a successful load by <paramref name="loader"/>: later passes plan the header that loader writes
+    /// (auto fell back to kexec-tools, or came back to kexec_file_load), so the next probe matches the load.
+    /// </summary>
+    public void FollowLoader(string loader)
+    {
+        lock (_gate)
+        {
+            if (_loadedBy == loader)
+            {
+                return;
+            }
+
+            _loadedBy = loader;
+            Volatile.Write(ref _planning, DaemonHost.PlanningFor(Options, _host, _loading.Options, loader));
+        }
+    }
 
     /// <summary>The tokens the configuration and the run's own (sample) tokens grant.</summary>
     public static IReadOnlyList<ApiToken> TokensFrom(KdumpdOptions options, RunContext context)
@@ -119,7 +139,7 @@ public sealed class LiveConfiguration
             var tokens = TokensFrom(options, _ephemeralTokens);
             var before = _tokens.Current.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
             _loading.Reconfigure(loadingOptions);
-            Volatile.Write(ref _planning, DaemonHost.PlanningFor(options, _host, loadingOptions));
+            Volatile.Write(ref _planning, DaemonHost.PlanningFor(options, _host, loadingOptions, _loadedBy));
             _tokens.Replace(tokens);
             _operatorGate.MinInterval = TimeSpan.FromSeconds(options.Reload.OperatorIntervalSeconds);
             Volatile.Write(ref _options, options);

@@ -52,7 +52,7 @@ public sealed class PanicKernelServiceTests : IDisposable
         g.Kernel!.Path.Should().EndWith("/boot/vmlinuz-6.1.0-56-amd64");
         g.Kernel.Sha256.Should().HaveLength(64);
         g.Initrd!.Size.Should().Be(1_500_000);
-        g.CommandLine.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 kdumpd.capture=1 kdumpd.generation=1");
+        g.CommandLine.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 lockdown=confidentiality kdumpd.capture=1 kdumpd.generation=1");
         g.Triggers.Should().Equal("memory hotplug: memory32 online");
         g.ArmedBefore.Should().BeFalse();
         g.ArmedAfter.Should().BeTrue();
@@ -89,7 +89,7 @@ public sealed class PanicKernelServiceTests : IDisposable
         syscalls.Calls.Should().BeEmpty();
         result.Generation.Outcome.Should().Be(GenerationOutcome.Refused);
         result.Generation.Error.Should().Be(
-            "refusing to load: crashkernel reserves 16 MiB, 98 MiB needed (kernel 63.6 MiB + initrd 1.4 MiB + header 1 MiB + backup 0 B + working memory 32 MiB): raise crashkernel= to 128M and reboot");
+            "refusing to load: crashkernel reserves 16 MiB, 80 MiB needed (kernel 63.6 MiB + initrd 1.4 MiB + header 1 MiB + backup 0 B + working memory 14 MiB): raise crashkernel= to 128M and reboot");
         store.Latest()!.Outcome.Should().Be(GenerationOutcome.Refused);
     }
 
@@ -153,6 +153,55 @@ public sealed class PanicKernelServiceTests : IDisposable
         loaded.Generation.Outcome.Should().Be(GenerationOutcome.Loaded);
         loaded.Generation.LoadBudgetLeft.Should().Be(0);
         syscalls.Calls.Should().HaveCount(1);
+    }
+
+    [Fact]
+    public async Task When_auto_falls_back_to_kexec_tools_the_generation_records_the_plan_in_kexec_tools_layout()
+    {
+        using var kexec = new FakeKexec(onSuccessWrite: _host.Host.Resolve(KexecSysfs.CrashLoadedPath));
+        var options = _options with { Loader = LoaderKind.Auto, KexecTools = new KexecToolsOptions(kexec.Path, KexecToolsMode.KexecLoad) };
+        var database = new KdumpdDatabase(_host.DatabasePath);
+        database.Migrate();
+        var store = new GenerationStore(database);
+        var loaders = new PanicKernelLoaders(new KexecSysfs(_host.Host), new FakeKexecSyscalls(_host, Errno.ENOSYS), new ProcessRunner(), options.KexecTools);
+        using var service = new PanicKernelService(_host.Host, loaders, store, options, TimeProvider.System);
+        var planning = new HostPlanning(_host.Host, options, HostPlanning.LayoutFor(LoaderKind.Auto, lastLoadedBy: null));
+        var planned = planning.PlanNow();
+        var asToolsLoad = planning.InLayout(planned, PlanLayout.KexecTools);
+        planned.Plan.Layout.Should().Be(PlanLayout.KexecFile);
+        asToolsLoad.Plan.Fingerprint.Should().NotBe(planned.Plan.Fingerprint, "the layout is part of the fingerprint");
+
+        var result = await service.ArmAsync(
+            Automatic with { Plan = planned.Summary("file-layout"), PlanIn = layout => planning.InLayout(planned, layout).Summary($"{layout}-layout") },
+            TestContext.Current.CancellationToken);
+
+        result.Succeeded.Should().BeTrue();
+        var g = store.Get(result.Generation.Number)!;
+        g.Loader.Should().Be("kexec-tools");
+        g.PlanFingerprint.Should().Be(asToolsLoad.Plan.Fingerprint);
+        g.PlanJson.Should().Be("KexecTools-layout");
+        g.ElfCoreHeader.Should().Equal(asToolsLoad.Plan.WriteHeader());
+        HostPlanning.LayoutFor(LoaderKind.Auto, g.Loader).Should().Be(PlanLayout.KexecTools, "later passes plan what this kernel really loads");
+        HostPlanning.LayoutFor(LoaderKind.KexecFile, g.Loader).Should().Be(PlanLayout.KexecFile, "a configured loader is never second-guessed");
+    }
+
+    [Fact]
+    public async Task A_load_by_the_planned_loader_records_the_plan_as_given()
+    {
+        var (service, _, store) = Service(0);
+        using var _ = service;
+        var planning = new HostPlanning(_host.Host, _options, PlanLayout.KexecFile);
+        var planned = planning.PlanNow();
+        var relaid = 0;
+
+        var result = await service.ArmAsync(
+            Automatic with { Plan = planned.Summary("as planned"), PlanIn = layout => { relaid++; return planning.InLayout(planned, layout).Summary("relaid"); } },
+            TestContext.Current.CancellationToken);
+
+        var g = store.Get(result.Generation.Number)!;
+        g.PlanFingerprint.Should().Be(planned.Plan.Fingerprint);
+        g.PlanJson.Should().Be("as planned");
+        relaid.Should().Be(0);
     }
 
     [Fact]

@@ -1,11 +1,13 @@
 // Numbers as operators read them: binary units, hex addresses, UTC times, short durations.
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
 
+// The same figure the CLI and the logs print (Core/Units/ByteSize.Format): at most one decimal,
+// no trailing ".0"; a test runs both on one table of sizes.
 export function bytes(n) {
   if (n === null || n === undefined) return "—";
   let v = Number(n), i = 0;
-  while (v >= 1024 && i < UNITS.length - 1) { v /= 1024; i++; }
-  return `${i === 0 ? v : v.toFixed(v >= 100 ? 0 : 1)} ${UNITS[i]}`;
+  while (Math.abs(v) >= 1024 && i < UNITS.length - 1) { v /= 1024; i++; }
+  return `${i === 0 ? v : v.toFixed(1).replace(/\.0$/, "")} ${UNITS[i]}`;
 }
 
 export function hex(big) { return "0x" + big.toString(16); }
