@@ -17,7 +17,7 @@ namespace Kdumpd.Core.Egress;
 public sealed class SftpAcknowledgements(EgressFileJournal journal, EgressTransfer transfer, long partBytes, Func<bool> connected, TimeSpan stallTimeout)
     : IProgress<UploadFileProgressReport>, IDisposable
 {
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan _poll = TimeSpan.FromMilliseconds(100);
     private readonly long _step = Math.Max(1, partBytes / 2);
     private readonly SemaphoreSlim _advanced = new(0);
     private long _acknowledged;
@@ -74,7 +74,7 @@ public sealed class SftpAcknowledgements(EgressFileJournal journal, EgressTransf
                 throw new SshOperationTimeoutException($"the host acknowledged no write for {stallTimeout.TotalSeconds:F0} s (at {Volatile.Read(ref _acknowledged)} of {offset})");
             }
 
-            stalled = await _advanced.WaitAsync(Poll, cancellationToken) ? TimeSpan.Zero : stalled + Poll;
+            stalled = await _advanced.WaitAsync(_poll, cancellationToken) ? TimeSpan.Zero : stalled + _poll;
         }
     }
 
