@@ -75,11 +75,17 @@ port=$((20000 + RANDOM % 20000))
 t0=$EPOCHREALTIME
 TMPDIR=$work "$bin" run --sample --urls "http://127.0.0.1:$port" --database "$work/sample.db" >"$work/daemon.log" 2>&1 &
 daemon=$!
+ready=""
 for _ in $(seq 400); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 200 ] && break
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 200 ] && { ready=1; break; }
+    kill -0 "$daemon" 2>/dev/null || break
     sleep 0.01
 done
 ready_ms=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.0f", (b-a)*1000}')
+if [ -z "$ready" ]; then
+    echo "kdumpd run --sample never answered /readyz 200 (a binary copied without its samples/ directory?):"; tail -5 "$work/daemon.log"
+    exit 1
+fi
 sleep 5
 idle=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$daemon/status")
 kill "$daemon"; wait "$daemon" 2>/dev/null || true; daemon=""

@@ -114,6 +114,10 @@ for _ in $(seq 1 200); do
     sleep 0.1
 done
 if [ -n "$ready" ]; then pass run-sample-readyz; else fail run-sample-readyz "no 200 from /readyz in 20 s: $(tail -5 "$work/run.out")"; fi
+# Only the files kdumpd watches itself (the configuration's directory): no recursive inotify watch over the
+# binary's directory (its samples/ tree here; /var/tmp or a 9p root elsewhere) delaying the first load.
+watches=$(cat /proc/"$daemon"/fdinfo/* 2>/dev/null | grep -c '^inotify wd:' || true)
+if [ "$watches" -le 3 ]; then pass run-watches-only-its-files; else fail run-watches-only-its-files "$watches inotify watches (the content root is watched recursively?)"; fi
 code=$(curl -s -o "$work/status.json" -w '%{http_code}' -H "Authorization: Bearer $token" "$url/v1/status")
 [ "$code" = 200 ] && python3 -m json.tool "$work/status.json" >/dev/null 2>&1 && pass api-status || fail api-status "HTTP $code"
 code=$(curl -s -o "$work/dumps.json" -w '%{http_code}' -H "Authorization: Bearer $token" "$url/v1/dumps")

@@ -134,7 +134,13 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
         foreach (var module in modules)
         {
             var inInitrd = $"{ModulesDirectory}/{kernelRelease}/{module.RelativePath}";
-            AddFile(entries, inInitrd, File.ReadAllBytes(host.Resolve($"{index!.Directory}/{module.RelativePath}")), 0x1A4);
+            var bytes = File.ReadAllBytes(host.Resolve($"{index!.Directory}/{module.RelativePath}"));
+            if (!module.Compressed && !KernelModuleSignature.IsSigned(bytes))
+            {
+                findings.Add($"module {module.Name} is not signed: the capture kernel runs with lockdown=confidentiality (it keeps tracing's boot memory free) and refuses unsigned modules; set Loader:Append to lockdown=none if the kernel enforces module signatures");
+            }
+
+            AddFile(entries, inInitrd, bytes, 0x1A4);
             modulePaths.Add(inInitrd);
         }
 
@@ -237,9 +243,35 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
                 continue;
             }
 
-            AddDirectories(entries, hostPath.TrimStart('/'));
-            entries.TryAdd(hostPath.TrimStart('/'), CpioEntry.File(hostPath.TrimStart('/'), File.ReadAllBytes(real), 0x1ED));
+            // A link (/lib64/ld-linux-x86-64.so.2, the interpreter, to the copy libc names) stays a link:
+            // every byte of the archive is held twice by the capture kernel while it unpacks.
+            var file = LinkedFile(hostPath) ?? hostPath;
+            AddDirectories(entries, file.TrimStart('/'));
+            entries.TryAdd(file.TrimStart('/'), CpioEntry.File(file.TrimStart('/'), File.ReadAllBytes(host.Resolve(file)), 0x1ED));
+            if (file != hostPath)
+            {
+                AddDirectories(entries, hostPath.TrimStart('/'));
+                entries.TryAdd(hostPath.TrimStart('/'), CpioEntry.Symlink(hostPath.TrimStart('/'), file));
+            }
         }
+    }
+
+    /// <summary>The host path of the file that the symbolic link <paramref name="hostPath"/> ends at; null when it is no link or ends nowhere.</summary>
+    private string? LinkedFile(string hostPath)
+    {
+        var current = hostPath;
+        for (var hops = 0; hops < 8; hops++)
+        {
+            var target = new FileInfo(host.Resolve(current)).LinkTarget;
+            if (target is null)
+            {
+                return current == hostPath || !host.FileExists(current) ? null : current;
+            }
+
+            current = Path.GetFullPath(target.StartsWith('/') ? target : $"{Path.GetDirectoryName(current)}/{target}");
+        }
+
+        return null;
     }
 
     private static void AddFile(Dictionary<string, CpioEntry> entries, string path, byte[] content, uint permissions)

@@ -22,8 +22,12 @@ public sealed record CaptureCommandLineOptions
     /// it from /proc/vmcore fails).
     /// A capture kernel that panics reboots after 10 s (panic= of the running system is removed: it is the
     /// crashed system's policy, and without any a capture kernel that panics hangs for ever).
+    /// lockdown=confidentiality turns tracing off: a 6.1 kernel otherwise gives ~8.5 MiB of its boot memory to
+    /// tracefs (a dentry and an inode for every trace event's files), which at crashkernel=96M is what the
+    /// initrd needs to unpack (measured: out of memory without it, a complete dump with it; docs/capture-initrd.md).
+    /// It also refuses unsigned modules, which the initrd builder reports; an operator's lockdown=none replaces it.
     /// </summary>
-    public static IReadOnlyList<string> DefaultRequired { get; } = ["irqpoll", "nr_cpus=1", "reset_devices", "acpi_no_memhotplug", "panic=10"];
+    public static IReadOnlyList<string> DefaultRequired { get; } = ["irqpoll", "nr_cpus=1", "reset_devices", "acpi_no_memhotplug", "panic=10", "lockdown=confidentiality"];
 
     public IReadOnlyList<string> Remove { get; init; } = DefaultRemove;
 

@@ -12,11 +12,12 @@ public sealed record ReservationBudget(ulong Reserved, ulong Kernel, ulong Initr
     /// <summary>
     /// Memory the capture kernel needs once booted beyond its image, initrd (compressed and unpacked, both
     /// counted), header and backup: page tables, slab, kdumpd-init and makedumpfile. Calibrated in QEMU on
-    /// 2026-11-30 with Debian's 6.1 kernel (63.6 MiB in memory) and kdumpd's initrd (4.8 MiB + 11.6 MiB):
-    /// 113.1 MiB needed; crashkernel=114M, 128M and 256M saved a complete dump, 96M ran out of memory
-    /// unpacking the initrd (tests/e2e capture-initrd, E2E_INITRD_FORCE=1). Change it here only.
+    /// 2026-11-30 with Debian's 6.1 kernel (63.6 MiB in memory), kdumpd's initrd (5.0 MiB + 11.6 MiB) and the
+    /// capture command line's lockdown=confidentiality (without it tracefs takes ~8.5 MiB at boot and 96M ran
+    /// out of memory unpacking the initrd): crashkernel=96M saved a complete dump and 84M did not, so ~95 MiB
+    /// needed arms 96M and refuses 84M (tests/e2e capture-initrd, E2E_INITRD_FORCE=1). Change it here only.
     /// </summary>
-    public const ulong DefaultWorkingMemory = 32UL << 20;
+    public const ulong DefaultWorkingMemory = 14UL << 20;
 
     /// <summary>Room counted for the ELF core header when no plan sized it: x86's kernel-built header with hotplug room is below 1 MiB.</summary>
     public const ulong UnplannedHeader = 1UL << 20;

@@ -129,6 +129,48 @@ public sealed class CaptureInitrdBuilderTests : IDisposable
     }
 
     [Fact]
+    public void A_library_the_host_links_to_another_is_carried_once_as_a_link_to_its_file()
+    {
+        const string Interpreter = "/lib64/ld-linux-x86-64.so.2";
+        Assert.SkipWhen(!File.Exists(Binary) || ToolRunner.Find("cpio") is null, "cpio is not installed");
+        Assert.SkipWhen(new FileInfo(Interpreter).LinkTarget is null, $"{Interpreter} is no symbolic link on this machine");
+        var linked = new FileInfo(Interpreter).ResolveLinkTarget(returnFinalTarget: true)!.FullName;
+
+        var initrd = Build();
+
+        var cpio = Path.Join(_root, "initrd.cpio");
+        using (var gzip = new GZipStream(File.OpenRead(initrd.Path), CompressionMode.Decompress))
+        using (var file = File.Create(cpio))
+        {
+            gzip.CopyTo(file);
+        }
+
+        var (code, listing) = ToolRunner.Run("cpio", "-itv --quiet", stdinFile: cpio);
+        Assert.Equal(0, code);
+        var lines = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var link = Assert.Single(lines, l => l.Contains(" lib64/ld-linux-x86-64.so.2", StringComparison.Ordinal));
+        Assert.StartsWith("l", link, StringComparison.Ordinal);
+        Assert.EndsWith($"-> {new FileInfo(Interpreter).LinkTarget}", link, StringComparison.Ordinal);
+        var regular = lines.Where(l => l.StartsWith('-') && l.EndsWith("/ld-linux-x86-64.so.2", StringComparison.Ordinal)).ToList();
+        Assert.Single(regular);
+        Assert.Contains($" {linked.TrimStart('/')}", regular[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unsigned_module_is_a_finding_because_the_locked_down_capture_kernel_refuses_it()
+    {
+        Assert.SkipWhen(!File.Exists(Binary), $"{Binary} is not installed");
+        var signed = File.ReadAllText(Path.Join(_root, $"lib/modules/{Release}/kernel/drivers/block/virtio_blk.ko")) + "signature bytes" + KernelModuleSignature.Marker;
+        Write($"/lib/modules/{Release}/kernel/drivers/block/virtio_blk.ko", signed);
+
+        var initrd = Build();
+
+        Assert.True(KernelModuleSignature.IsSigned(System.Text.Encoding.ASCII.GetBytes(signed)));
+        Assert.Contains(initrd.Findings, f => f.StartsWith("module ext4 is not signed", StringComparison.Ordinal) && f.Contains("lockdown=none", StringComparison.Ordinal));
+        Assert.DoesNotContain(initrd.Findings, f => f.StartsWith("module virtio_blk ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_same_host_reuses_the_same_file_and_a_changed_configuration_gives_a_new_one()
     {
         Assert.SkipWhen(!File.Exists(Binary), $"{Binary} is not installed");

@@ -15,7 +15,7 @@ public sealed class CaptureCommandLineTests
         var line = CaptureCommandLine.Build(running, _defaults);
 
         running.Trim().Should().Be("console=ttyS0 crashkernel=256M panic=1");
-        line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 kdumpd.capture=1");
+        line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 lockdown=confidentiality kdumpd.capture=1");
     }
 
     [Fact]
@@ -26,7 +26,7 @@ public sealed class CaptureCommandLineTests
 
         var line = CaptureCommandLine.Build(running, _defaults);
 
-        line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 kdumpd.capture=1");
+        line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 lockdown=confidentiality kdumpd.capture=1");
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class CaptureCommandLineTests
     {
         var line = CaptureCommandLine.Build("root=UUID=1234 dyndbg=\"file drivers/* +p\" \"acpi_osi=Windows 2020\" crashkernel=\"512M,high\" quiet", _defaults);
 
-        line.Should().Be("root=UUID=1234 dyndbg=\"file drivers/* +p\" \"acpi_osi=Windows 2020\" quiet irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 kdumpd.capture=1");
+        line.Should().Be("root=UUID=1234 dyndbg=\"file drivers/* +p\" \"acpi_osi=Windows 2020\" quiet irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 lockdown=confidentiality kdumpd.capture=1");
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class CaptureCommandLineTests
             "console=tty0 crashkernel=1G-4G:192M,4G-64G:256M console=ttyS0,115200 crashkernel=128M,low hugepages=16 hugepagesz=1G default_hugepagesz=1G maxcpus=8 nr-cpus=4 kexec_jump_back_entry=0x1000",
             _defaults);
 
-        line.Should().Be("console=tty0 console=ttyS0,115200 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 kdumpd.capture=1");
+        line.Should().Be("console=tty0 console=ttyS0,115200 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 lockdown=confidentiality kdumpd.capture=1");
     }
 
     [Theory]
@@ -75,7 +75,7 @@ public sealed class CaptureCommandLineTests
             CaptureCommandLine.Build("BOOT_IMAGE=/vmlinuz crashkernel=256M ro -- single \"a b\" --x", _defaults with { Extras = ["panic=1"] }),
             7);
 
-        line.Should().Be("BOOT_IMAGE=/vmlinuz ro irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=1 kdumpd.capture=1 kdumpd.generation=7 -- single \"a b\" --x");
+        line.Should().Be("BOOT_IMAGE=/vmlinuz ro irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug lockdown=confidentiality panic=1 kdumpd.capture=1 kdumpd.generation=7 -- single \"a b\" --x");
         CaptureCommandLine.GenerationOf(line).Should().Be(7);
         CaptureCommandLine.IsCaptureKernel(line).Should().BeTrue();
     }
@@ -85,7 +85,15 @@ public sealed class CaptureCommandLineTests
     {
         var line = CaptureCommandLine.Build("irqpoll reset_devices console=ttyS0 usbcore.nousb", _defaults with { Extras = ["usbcore.nousb", "systemd.unit=kdump.service"] });
 
-        line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 usbcore.nousb systemd.unit=kdump.service kdumpd.capture=1");
+        line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 lockdown=confidentiality usbcore.nousb systemd.unit=kdump.service kdumpd.capture=1");
+    }
+
+    [Fact]
+    public void An_operators_lockdown_none_replaces_the_locked_down_default()
+    {
+        var line = CaptureCommandLine.Build("console=ttyS0 lockdown=integrity", _defaults with { Extras = ["lockdown=none"] });
+
+        line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 lockdown=none kdumpd.capture=1");
     }
 
     [Fact]
@@ -93,7 +101,7 @@ public sealed class CaptureCommandLineTests
     {
         var line = CaptureCommandLine.Build("console=ttyS0 crashkernel=256M panic=1 quiet splash", _defaults with { Remove = ["crashkernel", "quiet", "splash"] });
 
-        line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 kdumpd.capture=1");
+        line.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 lockdown=confidentiality kdumpd.capture=1");
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public sealed class PanicKernelServiceTests : IDisposable
         g.Kernel!.Path.Should().EndWith("/boot/vmlinuz-6.1.0-56-amd64");
         g.Kernel.Sha256.Should().HaveLength(64);
         g.Initrd!.Size.Should().Be(1_500_000);
-        g.CommandLine.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 kdumpd.capture=1 kdumpd.generation=1");
+        g.CommandLine.Should().Be("console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 lockdown=confidentiality kdumpd.capture=1 kdumpd.generation=1");
         g.Triggers.Should().Equal("memory hotplug: memory32 online");
         g.ArmedBefore.Should().BeFalse();
         g.ArmedAfter.Should().BeTrue();
@@ -89,7 +89,7 @@ public sealed class PanicKernelServiceTests : IDisposable
         syscalls.Calls.Should().BeEmpty();
         result.Generation.Outcome.Should().Be(GenerationOutcome.Refused);
         result.Generation.Error.Should().Be(
-            "refusing to load: crashkernel reserves 16 MiB, 98 MiB needed (kernel 63.6 MiB + initrd 1.4 MiB + header 1 MiB + backup 0 B + working memory 32 MiB): raise crashkernel= to 128M and reboot");
+            "refusing to load: crashkernel reserves 16 MiB, 80 MiB needed (kernel 63.6 MiB + initrd 1.4 MiB + header 1 MiB + backup 0 B + working memory 14 MiB): raise crashkernel= to 128M and reboot");
         store.Latest()!.Outcome.Should().Be(GenerationOutcome.Refused);
     }
 

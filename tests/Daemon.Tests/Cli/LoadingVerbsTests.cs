@@ -50,7 +50,7 @@ public sealed class LoadingVerbsTests : IDisposable
         error.Should().BeEmpty();
         exit.Should().Be(0);
         output.Should().Contain("loaded generation 1 with dry-run (none)")
-            .And.Contain("command line: console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=1 kdumpd.capture=1 kdumpd.generation=1")
+            .And.Contain("command line: console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug lockdown=confidentiality panic=1 kdumpd.capture=1 kdumpd.generation=1")
             .And.Contain("/boot/vmlinuz-6.1.0-56-amd64")
             .And.Contain("crashkernel reserves 256 MiB");
     }

@@ -116,7 +116,7 @@ guest_first() {
         kd load load --config "$OUT/kdumpd.json" --loader kexec-file --kernel "$KERNEL" --host-root / || true
         if [ "$(crash_loaded)" != 1 ]; then
             _img=$(ls /var/lib/kdumpd/initrd/*.cpio.gz | head -1)
-            kexec -s -p "$KERNEL" --initrd="$_img" --append="console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 kdumpd.capture=1 kdumpd.generation=1 ${INITRD_APPEND:-}" \
+            kexec -s -p "$KERNEL" --initrd="$_img" --append="console=ttyS0 irqpoll nr_cpus=1 reset_devices acpi_no_memhotplug panic=10 lockdown=confidentiality kdumpd.capture=1 kdumpd.generation=1 ${INITRD_APPEND:-}" \
                 > "$OUT/logs/kexec-forced.out" 2>&1 || fail "kexec -s -p of kdumpd's initrd failed: $(head -1 "$OUT/logs/kexec-forced.out")"
             say forced-load
         fi
@@ -172,7 +172,9 @@ host_check() {
     grep -q 'sysrq: Trigger a crash' "$RUN_DIR/dmesg-from-saved.txt" || { HOST_REASON="the saved dmesg lacks 'sysrq: Trigger a crash'"; return 1; }
     [ -s "$(dirname "$v")/dmesg.txt" ] || { HOST_REASON="no dmesg.txt next to the vmcore"; return 1; }
     img=$(ls "$SHARE"/*.cpio.gz 2> /dev/null | head -1)
-    E2E_DETAIL="crashkernel=$VM_CRASHKERNEL; vmcore $(stat -c %s "$v") B ($(file -b "$v" | cut -c1-40)); initrd $(stat -c %s "$img" 2> /dev/null) B gz, $(gzip -dc "$img" 2> /dev/null | wc -c) B unpacked; load: $(grep -m1 -iE "needs|budget" "$SHARE/logs/load.out" "$SHARE/logs/load.err" | cut -c1-200)"
+    E2E_DETAIL="crashkernel=$VM_CRASHKERNEL; vmcore $(stat -c %s "$v") B ($(file -b "$v" | cut -c1-40)); initrd $(stat -c %s "$img" 2> /dev/null) B gz, $(gzip -dc "$img" 2> /dev/null | wc -c) B unpacked; load: $(grep -h -m1 -iE "needed|budget" "$SHARE/logs/load.out" "$SHARE/logs/load.err" | cut -c1-200)"
+    # the figures are a record, not a check (a forced load's refusal has them too; a missing line must not fail it)
+    return 0
 }
 
 # the host-stamped time of the first console line matching $1 (the run's console: $LOGF)
