@@ -7,9 +7,10 @@ namespace Kdumpd.Core.Egress;
 /// parts of one file in flight share one handle), paced by the target's bandwidth cap and counted
 /// as sent. The S3 client reads a part twice over plain HTTP (once to sign its SHA-256, once to
 /// send it), so only the first read of each byte is paced and counted: the average rate stays
-/// under the cap, a burst is at most one part.
+/// under the cap, a burst is at most one part. An optional gate is awaited before each read with the
+/// file offset it starts at (SFTP holds reads back until the host acknowledged enough).
 /// </summary>
-public sealed class FileSegmentStream(SafeFileHandle file, long offset, long length, EgressTransfer transfer) : Stream
+public sealed class FileSegmentStream(SafeFileHandle file, long offset, long length, EgressTransfer transfer, Func<long, CancellationToken, ValueTask>? gate = null) : Stream
 {
     private long _position;
     private long _counted;
@@ -38,6 +39,7 @@ public sealed class FileSegmentStream(SafeFileHandle file, long offset, long len
             return 0;
         }
 
+        gate?.Invoke(offset + _position, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         transfer.Limiter.WaitAsync(Fresh(n), CancellationToken.None).AsTask().GetAwaiter().GetResult();
         return Count(RandomAccess.Read(file, buffer[..n], offset + _position));
     }
@@ -48,6 +50,11 @@ public sealed class FileSegmentStream(SafeFileHandle file, long offset, long len
         if (n <= 0)
         {
             return 0;
+        }
+
+        if (gate is not null)
+        {
+            await gate(offset + _position, cancellationToken);
         }
 
         await transfer.Limiter.WaitAsync(Fresh(n), cancellationToken);

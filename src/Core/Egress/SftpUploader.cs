@@ -26,6 +26,9 @@ public sealed class SftpUploader : IEgressUploader
     /// <summary>Local read size per writer (and the slice granularity).</summary>
     private const int ChunkBytes = 256 << 10;
 
+    /// <summary>Files up to this size are verified by reading them back rather than by a command on the host.</summary>
+    private const long ReadBackBytes = 1 << 20;
+
     private readonly SftpTarget _target;
     private SftpClient? _client;
     private SshClient? _shell;
@@ -99,6 +102,12 @@ public sealed class SftpUploader : IEgressUploader
         // acknowledgement may be a torn write; verification catches anything else.
         var offset = Math.Min(held, journal.BytesDone);
         transfer.Acknowledged(offset);
+        if (offset == 0)
+        {
+            await WriteWholeAsync(client, partial, file, journal, transfer, cancellationToken);
+            return;
+        }
+
         await using (var first = await client.OpenAsync(partial, offset == 0 ? FileMode.Create : FileMode.Open, FileAccess.Write, cancellationToken))
         {
             if (held != offset)
@@ -107,8 +116,10 @@ public sealed class SftpUploader : IEgressUploader
             }
         }
 
-        // SSH.NET's stream awaits each SSH_FXP_WRITE before the next, one round trip per 32 KiB:
-        // several handles on the file, each writing its slice of the part, keep the pipe full.
+        // Resuming mid-file: SSH.NET's only pipelined write (UploadFile) starts at offset 0, and its
+        // stream awaits each SSH_FXP_WRITE before the next, one round trip per 32 KiB: several
+        // handles on the file, each writing its slice of the part, keep the pipe full (at about
+        // twice the CPU per byte of UploadFile, see docs/egress.md; resuming is the rare case).
         var writers = new List<SftpFileStream>();
         try
         {
@@ -144,6 +155,22 @@ public sealed class SftpUploader : IEgressUploader
                 await w.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// A fresh copy through SSH.NET's UploadFile: one loop sends SSH_FXP_WRITEs back to back and the
+    /// host's answers come back on SSH.NET's receive thread, where <see cref="SftpAcknowledgements"/>
+    /// journals them and holds the loop's reads back to half a part beyond them. SSH.NET's awaited
+    /// per-write API instead costs about 2.5 times the CPU per byte (each write registers three
+    /// wait handles and a timer): the bound on a loaded host (docs/egress.md, "Measured").
+    /// </summary>
+    private async Task WriteWholeAsync(SftpClient client, string partial, EgressFile file, EgressFileJournal journal, EgressTransfer transfer, CancellationToken cancellationToken)
+    {
+        using var local = File.OpenHandle(file.LocalPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.Asynchronous);
+        using var acknowledgements = new SftpAcknowledgements(journal, transfer, _target.Limits.PartSizeBytes, () => client.IsConnected, client.OperationTimeout);
+        await using var source = new FileSegmentStream(local, 0, file.Size, transfer, acknowledgements.WaitForRoomAsync);
+        await client.UploadFileAsync(source, partial, canOverride: true, acknowledgements, cancellationToken);
+        acknowledgements.Complete(file.Size);
     }
 
     /// <summary>Writes [offset, offset+length) of the local file through one handle; returns once the host acknowledged every write.</summary>
@@ -183,8 +210,11 @@ public sealed class SftpUploader : IEgressUploader
     private async Task VerifyAsync(SftpClient client, string remote, EgressFile file, EgressFileJournal journal, CancellationToken cancellationToken)
     {
         // The host hashes its own copy where it lets us run a command; a read-back costs the file
-        // again over the network, so it is the fallback.
-        var copy = await HostDigestAsync(client, remote, cancellationToken) ?? await ReadBackAsync(client, remote, cancellationToken);
+        // again over the network, so it is the fallback, and the way for small files: starting a
+        // command costs a login shell on the host (about 150 ms measured here, rc files included),
+        // reading back a few KiB one round trip.
+        var digest = file.Size > ReadBackBytes ? await HostDigestAsync(client, remote, cancellationToken) : null;
+        var copy = digest ?? await ReadBackAsync(client, remote, cancellationToken);
         try
         {
             ReadBack.Check(_target.Name, Where(remote), file, copy);
