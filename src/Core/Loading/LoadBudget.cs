@@ -16,9 +16,9 @@ public sealed record BudgetVerdict(bool Fits, ReservationBudget Budget, IReadOnl
 /// </summary>
 public static class LoadBudget
 {
-    public static BudgetVerdict Check(PlanSummary? plan, ulong kernelMemory, ulong initrdMemory, long? reservationBytes)
+    public static BudgetVerdict Check(PlanSummary? plan, ulong kernelMemory, ulong initrdMemory, long? reservationBytes, string? captureCommandLine = null)
     {
-        var budget = plan?.Budget ?? ReservationBudget.Unplanned(0, kernelMemory, initrdMemory);
+        var budget = plan?.Budget ?? ReservationBudget.Unplanned(0, kernelMemory, initrdMemory, captureCommandLine);
         if (reservationBytes is not { } reserved)
         {
             return new BudgetVerdict(true, budget, [], $"reservation unknown (no {KexecSysfs.CrashSizePath}); {Units.ByteSize.Format((long)budget.Needed)} needed ({budget.Breakdown})");

@@ -244,7 +244,7 @@ public sealed class PanicKernelService(
             return Refuse(record, $"cannot read the capture kernel or initrd: {e.Message}", null, before);
         }
 
-        var budget = LoadBudget.Check(request.Plan, kernel.MemorySize, initrd?.MemorySize ?? 0, before.ReservationBytes);
+        var budget = LoadBudget.Check(request.Plan, kernel.MemorySize, initrd?.MemorySize ?? 0, before.ReservationBytes, commandLine);
         if (!budget.Fits)
         {
             var findings = budget.Findings.Count == 0 ? "" : $" ({string.Join("; ", budget.Findings)})";

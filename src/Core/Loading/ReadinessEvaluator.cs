@@ -145,7 +145,7 @@ public sealed class ReadinessEvaluator(HostRoot host, GenerationStore store, Tim
         {
             try
             {
-                var verdict = LoadBudget.Check(null, CaptureImageIdentity.ReadMemorySize(kernel.Path), (ulong)(active.Initrd?.Size ?? 0), reservation);
+                var verdict = LoadBudget.Check(null, CaptureImageIdentity.ReadMemorySize(kernel.Path), (ulong)(active.Initrd?.Size ?? 0), reservation, active.CommandLine);
                 return new(ReadinessReport.Reservation, verdict.Fits, verdict.Summary);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -418,7 +418,7 @@ public static class CrashPlanner
             options.CaptureInitrd?.MemorySize ?? 0,
             header.MemorySize,
             backup?.ReservedSize ?? 0,
-            options.MinimumWorkingMemory);
+            ReservationBudget.WorkingMemoryFor(options.CaptureCommandLine, options.MinimumWorkingMemory));
         if (options.CaptureKernel is null)
         {
             findings.Add(new(FindingSeverity.Info, "budget-without-capture-kernel", "no capture kernel given: the budget counts header, backup and working memory only"));

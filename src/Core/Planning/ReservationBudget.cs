@@ -19,6 +19,23 @@ public sealed record ReservationBudget(ulong Reserved, ulong Kernel, ulong Initr
     /// </summary>
     public const ulong DefaultWorkingMemory = 14UL << 20;
 
+    /// <summary>
+    /// What tracefs takes at boot when tracing stays on (a dentry and an inode per trace event file; measured on
+    /// 6.1 at crashkernel=96M: 8.5 MiB of slab). The capture command line's lockdown=confidentiality turns tracing
+    /// off; one without it (an operator's lockdown=none, for unsigned modules) is counted this much more.
+    /// </summary>
+    public const ulong TracingMemory = 9UL << 20;
+
+    /// <summary>
+    /// The working memory for <paramref name="captureCommandLine"/>: <paramref name="minimum"/>, plus
+    /// <see cref="TracingMemory"/> when its last lockdown= is not confidentiality; unknown (null) counts none.
+    /// </summary>
+    public static ulong WorkingMemoryFor(string? captureCommandLine, ulong minimum = DefaultWorkingMemory) =>
+        captureCommandLine is null
+            || KernelCommandLine.Parse(captureCommandLine).Parameters.LastOrDefault(p => p.Is("lockdown"))?.Value == "confidentiality"
+            ? minimum
+            : minimum + TracingMemory;
+
     /// <summary>Room counted for the ELF core header when no plan sized it: x86's kernel-built header with hotplug room is below 1 MiB.</summary>
     public const ulong UnplannedHeader = 1UL << 20;
 
@@ -49,8 +66,8 @@ public sealed record ReservationBudget(ulong Reserved, ulong Kernel, ulong Initr
     /// The budget of a load no plan sized: the images' memory, <see cref="UnplannedHeader"/> for the header,
     /// no backup region (x86 kexec-tools adds one; the plan knows when).
     /// </summary>
-    public static ReservationBudget Unplanned(ulong reserved, ulong kernel, ulong initrd) =>
-        new(reserved, kernel, initrd, UnplannedHeader, 0, DefaultWorkingMemory);
+    public static ReservationBudget Unplanned(ulong reserved, ulong kernel, ulong initrd, string? captureCommandLine = null) =>
+        new(reserved, kernel, initrd, UnplannedHeader, 0, WorkingMemoryFor(captureCommandLine));
 
     private static string Size(ulong bytes) => ByteSize.Format((long)bytes);
 

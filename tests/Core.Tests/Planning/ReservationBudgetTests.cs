@@ -33,4 +33,16 @@ public sealed class ReservationBudgetTests
 
         needed.Should().BeLessThanOrEqualTo(96UL << 20).And.BeGreaterThan((ulong)(96UL << 20) * 100 / 115);
     }
+
+    [Fact]
+    public void A_capture_command_line_that_keeps_tracing_on_needs_the_memory_tracefs_takes()
+    {
+        var defaults = string.Join(' ', CaptureCommandLineOptions.DefaultRequired);
+        var tracing = defaults + " lockdown=none";
+
+        ReservationBudget.WorkingMemoryFor(defaults).Should().Be(ReservationBudget.DefaultWorkingMemory, "the default line has lockdown=confidentiality");
+        ReservationBudget.WorkingMemoryFor(tracing).Should().Be(ReservationBudget.DefaultWorkingMemory + ReservationBudget.TracingMemory, "the last lockdown= wins");
+        ReservationBudget.Unplanned(96UL << 20, Kernel, Initrd, tracing).Fits.Should().BeFalse("96M without lockdown ran out of memory unpacking the initrd");
+        ReservationBudget.Unplanned(96UL << 20, Kernel, Initrd, defaults).Fits.Should().BeTrue();
+    }
 }
