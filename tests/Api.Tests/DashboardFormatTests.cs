@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using Kdumpd.Core.Processes;
 using Kdumpd.Core.Units;
 
 namespace Kdumpd.Api.Tests;
@@ -16,23 +16,14 @@ public sealed class DashboardFormatTests
     [Fact]
     public async Task Dashboard_byte_sizes_read_exactly_as_the_cli_prints_them()
     {
-        var node = Core.Processes.ExecutableLocator.Find("node");
+        var node = ExecutableLocator.Find("node");
         Assert.SkipWhen(node is null, "node is not installed (deploy/install-deps.sh installs nodejs): the dashboard's formatter cannot be run here");
         var module = new Uri(Path.Join(DaemonFixture.RepoRoot(), "src", "Api", "Dashboard", "assets", "format.js")).AbsoluteUri;
         var script = $"import {{ bytes }} from '{module}'; console.log(JSON.stringify({JsonSerializer.Serialize(_sizes)}.map(bytes)));";
-        var start = new ProcessStartInfo(node!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "--input-type=module", "-e", script })
-        {
-            start.ArgumentList.Add(argument);
-        }
+        var result = await new ProcessRunner().RunAsync(node!, ["--input-type=module", "-e", script], TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        result.ExitCode.Should().Be(0, result.Stderr);
 
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        process.ExitCode.Should().Be(0, error);
-
-        var dashboard = JsonSerializer.Deserialize<string[]>(output)!;
+        var dashboard = JsonSerializer.Deserialize<string[]>(result.Stdout)!;
 
         dashboard.Should().Equal(_sizes.Select(s => ByteSize.Format(s)));
     }
