@@ -24,8 +24,13 @@ public sealed record CaptureOptions
 {
     public const string ProcVmcore = "/proc/vmcore";
 
-    /// <summary>makedumpfile's default here: LZO-compressed kdump format, dump level 31 (all excludable pages).</summary>
-    public static readonly IReadOnlyList<string> DefaultMakedumpfileArguments = ["-l", "-d", "31"];
+    /// <summary>
+    /// makedumpfile's default here: zlib-compressed kdump format, dump level 31 (all excludable
+    /// pages), as Debian's kdump-tools. zlib makes the dump about a quarter smaller than LZO
+    /// (<c>-l</c>) for about seven times the CPU; a fleet ships every dump, so size wins by
+    /// default, and <c>-l</c> is one setting away where the capture's minutes matter more.
+    /// </summary>
+    public static readonly IReadOnlyList<string> DefaultMakedumpfileArguments = ["-c", "-d", "31"];
 
     public string VmcorePath { get; init; } = ProcVmcore;
 

@@ -54,7 +54,7 @@ public sealed class CaptureInit(IInitSystem system, Func<CaptureOptions, Cancell
             var rc = system.Mount(source, target, type);
             if (rc != 0 && rc != Ebusy)
             {
-                system.Console($"mounting {type} on {target} failed: errno {rc}");
+                system.Console($"mounting {type} on {target} failed: {ErrnoText.Describe(rc)}");
             }
         }
 
@@ -62,7 +62,7 @@ public sealed class CaptureInit(IInitSystem system, Func<CaptureOptions, Cancell
         {
             var path = Path.Join(root, module);
             var rc = system.LoadModule(path, !module.EndsWith(".ko", StringComparison.Ordinal));
-            system.Console(rc is 0 or Eexist ? $"module {Path.GetFileName(module)} loaded" : $"module {Path.GetFileName(module)} failed: errno {rc}");
+            system.Console(rc is 0 or Eexist ? $"module {Path.GetFileName(module)} loaded" : $"module {Path.GetFileName(module)} failed: {ErrnoText.Describe(rc)}");
             if (rc is 0 or Eexist)
             {
                 // The kernel holds its own copy now: the file's pages in the initramfs go back to the
@@ -103,7 +103,7 @@ public sealed class CaptureInit(IInitSystem system, Func<CaptureOptions, Cancell
         var mount = system.Mount($"/dev/{device}", TargetMountPoint, spec.FilesystemType);
         if (mount != 0)
         {
-            return Fail(spec.FailureAction, $"mounting /dev/{device} ({spec.FilesystemType}) on {TargetMountPoint} failed: errno {mount}", null);
+            return Fail(spec.FailureAction, $"mounting /dev/{device} ({spec.FilesystemType}) on {TargetMountPoint} failed: {ErrnoText.Describe(mount)}", null);
         }
 
         system.Console($"dump target /dev/{device} mounted after {started.Elapsed.TotalSeconds:F1} s");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Kdumpd.Core.Capture;
 
 namespace Kdumpd.Core.Initrd;
 
@@ -51,7 +52,7 @@ public sealed record CaptureInitrdSpec
 
     public string Collector { get; init; } = "auto";
 
-    public IReadOnlyList<string> MakedumpfileArguments { get; init; } = ["-l", "-d", "31"];
+    public IReadOnlyList<string> MakedumpfileArguments { get; init; } = CaptureOptions.DefaultMakedumpfileArguments;
 
     /// <summary>reboot or poweroff after a complete dump.</summary>
     public string FinalAction { get; init; } = "reboot";

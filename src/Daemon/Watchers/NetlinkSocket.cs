@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Kdumpd.Core.Units;
 
 namespace Kdumpd.Daemon.Watchers;
 
@@ -25,7 +26,7 @@ internal static partial class NetlinkSocket
         var fd = socket(AfNetlink, SockRaw | SockCloexec, NetlinkKobjectUevent);
         if (fd < 0)
         {
-            error = $"socket(AF_NETLINK, SOCK_RAW, NETLINK_KOBJECT_UEVENT) failed: {Errno(Marshal.GetLastPInvokeError())}";
+            error = $"socket(AF_NETLINK, SOCK_RAW, NETLINK_KOBJECT_UEVENT) failed: {ErrnoText.Describe(Marshal.GetLastPInvokeError())}";
             return null;
         }
 
@@ -41,15 +42,13 @@ internal static partial class NetlinkSocket
         {
             var errno = Marshal.GetLastPInvokeError();
             handle.Dispose();
-            error = $"bind(nl_groups=1) failed: {Errno(errno)}";
+            error = $"bind(nl_groups=1) failed: {ErrnoText.Describe(errno)}";
             return null;
         }
 
         error = null;
         return new Socket(handle);
     }
-
-    private static string Errno(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
 
     [StructLayout(LayoutKind.Sequential)]
     private struct SockaddrNl

@@ -125,7 +125,7 @@ public sealed class CaptureTests : IDisposable
 
         result.Complete.Should().BeTrue(result.IncompleteReason);
         runner.Calls[0].Should().Equal("--dump-dmesg", source, Path.Join(result.Directory, "dmesg.txt"));
-        runner.Calls[1].Should().Equal("-l", "-d", "31", source, Path.Join(result.Directory, "vmcore-incomplete"));
+        runner.Calls[1].Should().Equal("-c", "-d", "31", source, Path.Join(result.Directory, "vmcore-incomplete"));
         File.ReadAllText(Path.Join(result.Directory, "dmesg.txt")).Should().Contain("Kernel panic");
         result.Metadata.Collector.Should().Be("makedumpfile");
         result.Metadata.Generation.Should().BeNull();

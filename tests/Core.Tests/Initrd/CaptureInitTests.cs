@@ -142,7 +142,7 @@ public sealed class CaptureInitTests : IDisposable
         var outcome = await new CaptureInit(system, (o, _) => Task.FromResult(Saved(o)), _root).RunAsync(TestContext.Current.CancellationToken);
 
         Assert.False(outcome.Complete);
-        Assert.Contains(system.Lines, l => l.Contains("mounting /dev/vda (ext4) on /mnt/target failed: errno 22", StringComparison.Ordinal));
+        Assert.Contains(system.Lines, l => l.Contains("mounting /dev/vda (ext4) on /mnt/target failed: Invalid argument (errno 22)", StringComparison.Ordinal));
         Assert.Equal([false], system.Reboots);
     }
 

@@ -203,7 +203,7 @@ fault_check() {
     case $FAULT in
     missing)     want="CAPTURE FAILED: the dump target UUID=$TARGET_UUID did not appear within $FAULT_DEVICE_WAIT s" ;;
     full)        want="CAPTURE FAILED: the dump in .* is incomplete: .*No space left" ;;
-    unmountable) want="CAPTURE FAILED: mounting /dev/vda (ext4) on /mnt/target failed: errno" ;;
+    unmountable) want="CAPTURE FAILED: mounting /dev/vda (ext4) on /mnt/target failed: Bad message (errno 74)" ;;
     encrypted)   want="CAPTURE FAILED: the dump target /dev/vda is encrypted and the capture kernel has no key" ;;
     esac
     grep -q "KDVM: fault-$FAULT" "$LOGF" || { HOST_REASON="the first kernel did not inject the fault"; return 1; }

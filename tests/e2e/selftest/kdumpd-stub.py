@@ -71,7 +71,7 @@ def capture(args):
     t = os.path.join(d, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + socket.gethostname())
     os.makedirs(t)
     tmp = os.path.join(t, "vmcore-incomplete")
-    mode = ["-E"] if opt(args, "--collector") == "builtin" else ["-l"]
+    mode = ["-E"] if opt(args, "--collector") == "builtin" else ["-c"]
     r = subprocess.run(["makedumpfile", *mode, "-d", "31", "/proc/vmcore", tmp], stdout=subprocess.DEVNULL)
     if r.returncode:
         return r.returncode
