@@ -19,9 +19,12 @@ public enum FileKind
 
 /// <summary>
 /// statx(2) of an open file or a path, without following a final symlink: identity (device, inode),
-/// kind, owner, mode, size and mtime. statx has one layout on every architecture, unlike struct stat.
+/// kind, owner, mode, size, mtime and ctime. statx has one layout on every architecture, unlike struct stat.
 /// </summary>
-public readonly partial record struct FileStatus(ulong Device, ulong Inode, FileKind Kind, uint Mode, uint Uid, uint Gid, long Size, long MtimeNanoseconds)
+/// <param name="CtimeNanoseconds">The inode's change time: moves on every write, chmod or rename, and no
+/// program can set it back (utimensat sets mtime only), so (device, inode, size, mtime, ctime) names one
+/// content of a file.</param>
+public readonly partial record struct FileStatus(ulong Device, ulong Inode, FileKind Kind, uint Mode, uint Uid, uint Gid, long Size, long MtimeNanoseconds, long CtimeNanoseconds = 0)
 {
     /// <summary>Permission bits only (07777).</summary>
     public UnixFileMode Permissions => (UnixFileMode)(Mode & 0xfff);
@@ -79,6 +82,8 @@ public readonly partial record struct FileStatus(ulong Device, ulong Inode, File
         var mode = BinaryPrimitives.ReadUInt16LittleEndian(buffer[StatxFields.Mode..]);
         var seconds = BinaryPrimitives.ReadInt64LittleEndian(buffer[StatxFields.MtimeSeconds..]);
         var nanos = BinaryPrimitives.ReadUInt32LittleEndian(buffer[StatxFields.MtimeNanoseconds..]);
+        var ctimeSeconds = BinaryPrimitives.ReadInt64LittleEndian(buffer[StatxFields.CtimeSeconds..]);
+        var ctimeNanos = BinaryPrimitives.ReadUInt32LittleEndian(buffer[StatxFields.CtimeNanoseconds..]);
         var device = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(buffer[StatxFields.DevMajor..]) << 32)
             | BinaryPrimitives.ReadUInt32LittleEndian(buffer[StatxFields.DevMinor..]);
         return new FileStatus(
@@ -89,7 +94,8 @@ public readonly partial record struct FileStatus(ulong Device, ulong Inode, File
             BinaryPrimitives.ReadUInt32LittleEndian(buffer[StatxFields.Uid..]),
             BinaryPrimitives.ReadUInt32LittleEndian(buffer[StatxFields.Gid..]),
             (long)BinaryPrimitives.ReadUInt64LittleEndian(buffer[StatxFields.FileSize..]),
-            (seconds * 1_000_000_000) + nanos);
+            (seconds * 1_000_000_000) + nanos,
+            (ctimeSeconds * 1_000_000_000) + ctimeNanos);
     }
 
     private static FileKind KindOf(uint mode) => (mode & 0xf000) switch
@@ -116,6 +122,8 @@ public readonly partial record struct FileStatus(ulong Device, ulong Inode, File
         public const int Mode = 28;
         public const int Inode = 32;
         public const int FileSize = 40;
+        public const int CtimeSeconds = 96;
+        public const int CtimeNanoseconds = 104;
         public const int MtimeSeconds = 112;
         public const int MtimeNanoseconds = 120;
         public const int DevMajor = 136;

@@ -294,7 +294,8 @@ public sealed class S3Uploader : IEgressUploader
         : file.Name.EndsWith(".txt", StringComparison.Ordinal) ? "text/plain; charset=utf-8"
         : "application/octet-stream";
 
-    private static EgressFailure? Classify(AmazonS3Exception e) => e.ErrorCode switch
+    /// <summary>How an S3 error answer counts (null: the multipart upload is gone, start a new one); internal for its tests.</summary>
+    internal static EgressFailure? Classify(AmazonS3Exception e) => e.ErrorCode switch
     {
         "NoSuchUpload" => null,
         "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" => EgressFailure.Authentication,

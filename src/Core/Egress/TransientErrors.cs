@@ -23,11 +23,20 @@ public static class TransientErrors
             SshAuthenticationException => false,
             SftpPermissionDeniedException or SftpPathNotFoundException => false,
             SshConnectionException or SshOperationTimeoutException or ProxyException => true,
+            SshException s when IsSessionLost(s) => true,
             HttpRequestException or SocketException or TimeoutException or ObjectDisposedException => true,
             IOException => true,
             _ => exception.InnerException is { } inner && IsTransient(inner, cancellationToken),
         };
     }
+
+    /// <summary>
+    /// SSH.NET reports a session or channel that died under a transfer (sshd restarted, the link cut)
+    /// as a plain SshException, told apart from a refusal only by its message.
+    /// </summary>
+    private static readonly string[] _sessionLost = ["Connection was closed by the server.", "Channel was closed.", "The channel is closed."];
+
+    private static bool IsSessionLost(SshException e) => e.GetType() == typeof(SshException) && _sessionLost.Contains(e.Message, StringComparer.Ordinal);
 
     public static bool IsTransientStatus(HttpStatusCode status) =>
         (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;

@@ -33,8 +33,9 @@ public sealed record CaptureImage(
 /// Explicit choices that override discovery. Paths here are used as given (not under the host root).
 /// <paramref name="OwnInitrd"/>: build kdumpd's own capture initrd (unless an initrd is configured);
 /// <paramref name="BuildOwnInitrd"/> false takes the last one built instead (a read-only view such as `kdumpd status`).
+/// <paramref name="Digests"/>: the SHA-256 of files already hashed (null: every file is hashed on every read).
 /// </summary>
-public sealed record CaptureImageOptions(string? KernelPath = null, string? InitrdPath = null, bool NoInitrd = false, CaptureInitrdSettings? OwnInitrd = null, bool BuildOwnInitrd = true);
+public sealed record CaptureImageOptions(string? KernelPath = null, string? InitrdPath = null, bool NoInitrd = false, CaptureInitrdSettings? OwnInitrd = null, bool BuildOwnInitrd = true, FileDigests? Digests = null);
 
 /// <summary>No usable capture kernel or initrd: says what was looked for, where, and the fix.</summary>
 public sealed class CaptureImageException(string message) : Exception(message);
@@ -55,14 +56,16 @@ public sealed class CaptureImageLocator(HostRoot host)
         var image = Find(options);
         try
         {
-            var initrd = image.InitrdPath is null ? null : CaptureImageIdentity.ReadFile(image.InitrdHostPath!, image.InitrdPath);
+            var initrd = image.InitrdPath is null ? null : CaptureImageIdentity.ReadFile(image.InitrdHostPath!, image.InitrdPath, options.Digests);
             if (image.OwnInitrd is { } own && initrd is not null)
             {
                 // While the capture kernel unpacks its initramfs it holds the compressed file and the unpacked tree.
                 initrd = initrd with { MemorySize = (ulong)(own.CompressedBytes + own.UnpackedBytes) };
             }
 
-            return image with { KernelIdentity = CaptureImageIdentity.ReadFile(image.KernelHostPath, image.KernelPath), InitrdIdentity = initrd };
+            var kernel = CaptureImageIdentity.ReadFile(image.KernelHostPath, image.KernelPath, options.Digests);
+            options.Digests?.Save();
+            return image with { KernelIdentity = kernel, InitrdIdentity = initrd };
         }
         catch (Exception e) when (e is HostFileException or IOException)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Kdumpd.Core.Host;
 using Kdumpd.Core.Planning;
 
@@ -7,6 +8,9 @@ namespace Kdumpd.Core.Loading;
 /// <param name="Image">The located capture kernel/initrd; null when none was found (<paramref name="ImageProblem"/> says why).</param>
 public sealed record PlannedHost(HostSnapshot Host, CrashPlan Plan, CaptureImage? Image, string CaptureCommandLine, string? ImageProblem)
 {
+    /// <summary>Where the pass spent its time (null for a plan not made by <see cref="HostPlanning.PlanNow"/>).</summary>
+    public PlanTimings? Timings { get; init; }
+
     /// <summary>The small view of the plan the loader records and checks the budget against (the budget says itself when it is too small).</summary>
     public PlanSummary Summary(string? planJson) => new(
         Plan.Fingerprint,
@@ -15,6 +19,12 @@ public sealed record PlannedHost(HostSnapshot Host, CrashPlan Plan, CaptureImage
         planJson,
         Plan.WriteHeader(),
         Plan.Layout);
+}
+
+/// <summary>A planning pass's stages: reading the host, locating (building, hashing) the capture image, planning.</summary>
+public sealed record PlanTimings(TimeSpan HostRead, TimeSpan CaptureImage, TimeSpan Plan)
+{
+    public TimeSpan Total => HostRead + CaptureImage + Plan;
 }
 
 /// <summary>
@@ -46,8 +56,10 @@ public sealed class HostPlanning(HostRoot root, LoadingOptions loading, PlanLayo
     /// </summary>
     public PlannedHost PlanNow(bool buildOwnInitrd = true)
     {
+        var started = Stopwatch.GetTimestamp();
         var snapshot = HostReader.Read(Root);
         var commandLine = CaptureCommandLine.Build(snapshot.CommandLine ?? string.Empty, loading.CommandLine);
+        var read = Stopwatch.GetElapsedTime(started);
 
         CaptureImage? image = null;
         string? problem = null;
@@ -60,8 +72,12 @@ public sealed class HostPlanning(HostRoot root, LoadingOptions loading, PlanLayo
             problem = e.Message;
         }
 
+        var located = Stopwatch.GetElapsedTime(started);
         var plan = CrashPlanner.Plan(snapshot, OptionsFor(Layout, image, commandLine));
-        return new PlannedHost(snapshot, plan, image, commandLine, problem);
+        return new PlannedHost(snapshot, plan, image, commandLine, problem)
+        {
+            Timings = new PlanTimings(read, located - read, Stopwatch.GetElapsedTime(started) - located),
+        };
     }
 
     /// <summary>The same pass's plan in another header layout (the loader that really loaded writes that one); nothing is read again.</summary>

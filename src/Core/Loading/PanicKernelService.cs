@@ -231,8 +231,9 @@ public sealed class PanicKernelService(
         try
         {
             // The locator already read both in this pass; a request built by hand is read here, once.
-            kernel = request.KernelIdentity ?? CaptureImageIdentity.ReadFile(request.KernelPath, request.KernelPath);
-            initrd = request.InitrdPath is null ? null : request.InitrdIdentity ?? CaptureImageIdentity.ReadFile(request.InitrdPath, request.InitrdPath);
+            kernel = request.KernelIdentity ?? CaptureImageIdentity.ReadFile(request.KernelPath, request.KernelPath, Options.Image.Digests);
+            initrd = request.InitrdPath is null ? null : request.InitrdIdentity ?? CaptureImageIdentity.ReadFile(request.InitrdPath, request.InitrdPath, Options.Image.Digests);
+            Options.Image.Digests?.Save();
             record = record with
             {
                 Kernel = Fingerprint(request.KernelPath, kernel),

@@ -37,18 +37,30 @@ public sealed record CaptureImageIdentity(string Name, ulong FileSize, ulong Mem
         return ReadFile(hostPath, root.Resolve(hostPath));
     }
 
-    /// <summary>Reads and hashes <paramref name="path"/>, reported under its host name <paramref name="hostPath"/>.</summary>
-    public static CaptureImageIdentity ReadFile(string hostPath, string path)
+    /// <summary>
+    /// Reads and hashes <paramref name="path"/>, reported under its host name <paramref name="hostPath"/>;
+    /// with <paramref name="digests"/>, an unchanged file's header alone is read.
+    /// </summary>
+    public static CaptureImageIdentity ReadFile(string hostPath, string path, FileDigests? digests = null)
     {
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
             Span<byte> head = stackalloc byte[HeaderFields.Length];
             var headLength = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-            stream.Position = 0;
-            var hash = SHA256.HashData(stream);
             var length = (ulong)stream.Length;
-            return new CaptureImageIdentity(hostPath, length, LoadedSize(head[..headLength], length), Convert.ToHexStringLower(hash));
+            string hash;
+            if (digests is null)
+            {
+                stream.Position = 0;
+                hash = Convert.ToHexStringLower(SHA256.HashData(stream));
+            }
+            else
+            {
+                hash = digests.Sha256(path, stream);
+            }
+
+            return new CaptureImageIdentity(hostPath, length, LoadedSize(head[..headLength], length), hash);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

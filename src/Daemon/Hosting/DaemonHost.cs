@@ -117,13 +117,19 @@ public static class DaemonHost
     public static LoadingOptions LoadingOptionsFrom(KdumpdOptions options) => new()
     {
         Loader = LoaderKinds.Parse(options.Loader.Mode),
-        Image = new CaptureImageOptions(options.Loader.Kernel, options.Loader.Initrd, OwnInitrd: CaptureInitrdSettingsFrom(options)),
+        Image = new CaptureImageOptions(options.Loader.Kernel, options.Loader.Initrd, OwnInitrd: CaptureInitrdSettingsFrom(options), Digests: DigestsBeside(options.Database)),
         CommandLine = new CaptureCommandLineOptions
         {
             Remove = [.. CaptureCommandLineOptions.DefaultRemove, .. options.Loader.Remove],
             Extras = options.Loader.Append is { Length: > 0 } append ? [append] : [],
         },
     };
+
+    /// <summary>The capture images' digests, kept beside the database (as kdumpd's initrds are): an unchanged kernel is hashed once, not at every load and boot.</summary>
+    public static FileDigests DigestsBeside(string database) =>
+        FileDigests.At(Path.Join(Path.GetDirectoryName(Path.GetFullPath(database)), DigestsFileName));
+
+    public const string DigestsFileName = "capture-digests.json";
 
     /// <summary>
     /// How to build kdumpd's own capture initrd; null when an initrd is configured, the operator chose the

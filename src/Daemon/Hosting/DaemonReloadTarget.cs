@@ -13,13 +13,20 @@ public sealed class DaemonReloadTarget(
     LiveConfiguration configuration,
     PanicKernelService loading,
     CrashHotplugReader crashHotplug,
-    DaemonState state) : IReloadTarget
+    DaemonState state,
+    Serilog.ILogger log) : IReloadTarget
 {
+    /// <summary>A pass slower than this is logged at Information (at boot it sits between start and armed).</summary>
+    private static readonly TimeSpan _slowPass = TimeSpan.FromSeconds(1);
+
+    private readonly Serilog.ILogger _log = log.ForContext<DaemonReloadTarget>();
+
     public async ValueTask<PlanProbe> ProbeAsync(CancellationToken cancellationToken)
     {
         // A changed configuration file is read (and, when valid, applied) before the pass plans with it.
         configuration.ReloadIfFileChanged("configuration file changed");
         var planned = configuration.Planning.PlanNow();
+        LogTimings(planned);
         state.SetPlan(planned);
         // One reading per pass: the kexec files and crash_hotplug come from the planner's snapshot.
         var kernel = loading.StateOf(planned.Host.Kexec);
@@ -39,6 +46,20 @@ public sealed class DaemonReloadTarget(
             latest?.Interface == "kexec_file_load",
             hotplug,
             kernel.LoadsLeft); // the coordinator keeps the last kexec_load_limit_panic units from hotplug churn
+    }
+
+    private void LogTimings(PlannedHost planned)
+    {
+        if (planned.Timings is not { } t)
+        {
+            return;
+        }
+
+        var image = planned.Image?.OwnInitrd is { } own ? own.Reused ? "kdumpd's initrd reused" : "kdumpd's initrd built" : "initrd as found";
+        _log.Write(
+            t.Total >= _slowPass ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Debug,
+            "Planned in {PlanMs} ms: host read {HostReadMs} ms, capture image {ImageMs} ms ({Image}), plan {BuildMs} ms",
+            (long)t.Total.TotalMilliseconds, (long)t.HostRead.TotalMilliseconds, (long)t.CaptureImage.TotalMilliseconds, image, (long)t.Plan.TotalMilliseconds);
     }
 
     public async ValueTask<ReloadResult> ReloadAsync(ReloadRequest request, CancellationToken cancellationToken)

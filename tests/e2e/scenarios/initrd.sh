@@ -24,7 +24,11 @@
 # host_check then wants kdumpd-init's "CAPTURE FAILED" line for that fault, no "dump saved", the
 # failure action (reboot) within the watchdog (the next boot reaches the post phase), and for
 # "full" a partial dump kept and listed as incomplete by kdumpd dumps rescan / list.
+# MAKEDUMPFILE_FAILS=1 (capture-initrd-makedumpfile-fails): Capture:MakedumpfileArgs carries an option
+# makedumpfile does not know, so it exits 1 at once inside the capture initrd; the collector is auto,
+# so the built-in writer must save a complete ELF dump instead (kdumpd.json's collector says so).
 FAULT=${FAULT:-}
+MAKEDUMPFILE_FAILS=${MAKEDUMPFILE_FAILS:-0}
 FAULT_WATCHDOG=120
 FAULT_DEVICE_WAIT=10
 
@@ -67,10 +71,13 @@ initrd_modules() {
     [ -n "$FAULT" ] && { _wd=$FAULT_WATCHDOG; _wait=$FAULT_DEVICE_WAIT; }
     _loader=""
     [ "$FAULT" = panic ] && _loader='"Loader": { "Append": "rdinit=/no-such-init" },'
+    _mdf=""
+    [ "$MAKEDUMPFILE_FAILS" = 1 ] && _mdf='"MakedumpfileArgs": "-c -d 31 --kdumpd-e2e-no-such-option",'
     cat > "$OUT/kdumpd.json" <<JSON
 { "DumpDir": "$INITRD_DUMPS", "Database": "/var/lib/kdumpd/kdumpd.db", $_loader
-  "Capture": { "WatchdogSeconds": $_wd, "DeviceWaitSeconds": $_wait } }
+  "Capture": { $_mdf "WatchdogSeconds": $_wd, "DeviceWaitSeconds": $_wait } }
 JSON
+    cat /proc/iomem > "$OUT/iomem"   # what the saved dump must cover (host_check, tests/installed/check-dump.py)
 }
 
 # inject_fault: break the armed dump target (FAULT, see the top); the first kernel then panics
@@ -171,8 +178,16 @@ host_check() {
         || { HOST_REASON="makedumpfile --dump-dmesg failed on the saved vmcore"; return 1; }
     grep -q 'sysrq: Trigger a crash' "$RUN_DIR/dmesg-from-saved.txt" || { HOST_REASON="the saved dmesg lacks 'sysrq: Trigger a crash'"; return 1; }
     [ -s "$(dirname "$v")/dmesg.txt" ] || { HOST_REASON="no dmesg.txt next to the vmcore"; return 1; }
+    if [ "$MAKEDUMPFILE_FAILS" = 1 ]; then
+        grep -q '"collector": *"builtin (makedumpfile failed)"' "$meta" \
+            || { HOST_REASON="makedumpfile was made to fail but kdumpd.json's collector is not the built-in writer's: $(grep -o '"collector": *"[^"]*"' "$meta")"; return 1; }
+        file -b "$v" | grep -q '^ELF 64-bit LSB core' || { HOST_REASON="the built-in writer's vmcore is not an ELF core: $(file -b "$v" | cut -c1-80)"; return 1; }
+        out=$(python3 "$REPO/tests/installed/check-dump.py" "$v" --iomem "$SHARE/iomem" 2>&1) && [ "${out#ok: }" != "$out" ] \
+            || { HOST_REASON="the built-in writer's vmcore does not cover System RAM: $out"; return 1; }
+    fi
     img=$(ls "$SHARE"/*.cpio.gz 2> /dev/null | head -1)
-    E2E_DETAIL="crashkernel=$VM_CRASHKERNEL; vmcore $(stat -c %s "$v") B ($(file -b "$v" | cut -c1-40)); initrd $(stat -c %s "$img" 2> /dev/null) B gz, $(gzip -dc "$img" 2> /dev/null | wc -c) B unpacked; load: $(grep -h -m1 -iE "needed|budget" "$SHARE/logs/load.out" "$SHARE/logs/load.err" | cut -c1-200)"
+    local how=""; [ "$MAKEDUMPFILE_FAILS" = 1 ] && how="makedumpfile failed, built-in writer: "
+    E2E_DETAIL="${how}crashkernel=$VM_CRASHKERNEL; vmcore $(stat -c %s "$v") B ($(file -b "$v" | cut -c1-40)); initrd $(stat -c %s "$img" 2> /dev/null) B gz, $(gzip -dc "$img" 2> /dev/null | wc -c) B unpacked; load: $(grep -h -m1 -iE "needed|budget" "$SHARE/logs/load.out" "$SHARE/logs/load.err" | cut -c1-200)"
     # the figures are a record, not a check (a forced load's refusal has them too; a missing line must not fail it)
     return 0
 }
