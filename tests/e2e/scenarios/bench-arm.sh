@@ -5,6 +5,8 @@
 #            kdumpd load --loader kexec-file              (whole process: start, plan, load, record)
 #            kdumpd run, from exec until kexec_crash_loaded=1 and until /readyz answers 200
 #          each figure on a line "BENCH name seconds" in /kdump-out/bench.txt; no panic.
+#          The first kdumpd round hashes kernel and initrd; later rounds find their SHA-256 in
+#          /tmp/capture-digests.json beside the database, as every boot after the first does.
 BENCH_RUNS=${BENCH_RUNS:-5}
 CFG=/kdump-out/kdumpd.json
 guest_first() {
