@@ -6,12 +6,16 @@
 #   bench/installed/bench.sh [tool...]        tools: kdumpd kdump-tools (default both)
 #   BENCH_SIZES="256M 128M 96M 160M 192M"     sizes to try, most informative first
 #   BENCH_REUSE=1                             re-read the records of cycles already run, no QEMU
+#   BENCH_WARM=0                              crash in the first boot (default: boot, arm, reboot, crash)
 #
 # For each tool: crashkernel=256M gives the timings; then the smallest size that still saves a
 # complete dump is searched among the sizes (a size is not tried when a smaller one already saved
 # a complete dump, or a larger one already failed). A size "saves a complete dump" when the dump
 # file is on the disk after the reboot, is not marked incomplete, and covers System RAM outside the
 # reservation (tests/installed/check-dump.py). Prints one row per tool and one per cycle.
+# Boot → armed is measured twice: in the first boot of the fresh image (the tool builds what it
+# builds on first use: kdumpd its capture initrd; kdump-tools built its initrd at install), and in
+# the boot after it, a regular boot of a host with the tool installed, in which the crash comes.
 # Every cycle is one QEMU run of 6-15 minutes under TCG.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -26,7 +30,8 @@ for tool in $tools; do awk -F'\t' -v t="$tool" '$1 != t' "$rows" > "$rows.tmp"; 
 
 mib() { echo "${1%M}"; }
 
-# one_cycle TOOL SIZE -> appends "tool size outcome loaded armed panic_to_saved bytes note" to $rows
+# one_cycle TOOL SIZE -> appends "tool size outcome loaded armed panic_to_saved bytes qemu-seconds
+# first-boot-loaded first-boot-armed note" to $rows
 one_cycle() {
     local tool=$1 size=$2 img run out vm outcome note="" cov loaded armed p2s bytes
     run=$results/$tool-$size; out=$run/out
@@ -37,9 +42,10 @@ one_cycle() {
     else
         img=$(bash "$root/tests/installed/image.sh" "$tool" | tail -1) || { echo "image build failed for $tool" >&2; return 1; }
         ilog "bench: $tool at crashkernel=$size"
-        cycle "$img" "$run" "$size"
+        cycle "$img" "$run" "$size" "$([ "${BENCH_WARM:-1}" = 0 ] || echo kdumpd_e2e.warm=1)"
     fi
     loaded=$(cat "$out/loaded-uptime" 2>/dev/null || echo -); armed=$(cat "$out/armed-uptime" 2>/dev/null || echo -)
+    first_loaded=$(cat "$out/first-boot-loaded-uptime" 2>/dev/null || echo -); first_armed=$(cat "$out/first-boot-armed-uptime" 2>/dev/null || echo -)
     p2s=-; bytes=-
     if [ -f "$out/first-failed" ] || [ "$armed" = - ]; then
         outcome=not-armed; note=$(tr '\n' ' ' < "$out/status.txt" 2>/dev/null | cut -c1-100)
@@ -57,7 +63,8 @@ one_cycle() {
         fi
         [ -z "$problem" ] || note="${note:+$note; }${problem:0:90}"
     fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$size" "$outcome" "$loaded" "$armed" "$p2s" "$bytes" "$CYCLE_SECONDS" "$note" | tee -a "$rows" >&2
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$size" "$outcome" "$loaded" "$armed" "$p2s" "$bytes" "$CYCLE_SECONDS" \
+        "$first_loaded" "$first_armed" "$note" | tee -a "$rows" >&2
 }
 
 for tool in $tools; do
@@ -85,7 +92,7 @@ need=$(for f in "$results"/kdumpd-*/out/status.txt; do
        done)
 echo
 echo "== kdumpd vs kdump-tools on the same Debian 12 image (QEMU TCG, 1 GiB, 2 CPUs; $(date -u +%F))"
-printf '%-12s %-30s %-22s %-10s %s\n' tool "boot → armed (uptime, s)" "panic → dump saved (s)" "dump size" "smallest complete crashkernel="
+printf '%-12s %-30s %-30s %-22s %-10s %s\n' tool "first boot → armed (uptime, s)" "boot → armed (uptime, s)" "panic → dump saved (s)" "dump size" "smallest complete crashkernel="
 for tool in $(cut -f1 "$rows" | sort -u); do
     r=$(awk -F'\t' -v t="$tool" '$1 == t && $2 == "256M"' "$rows" | head -1)
     smallest=$(awk -F'\t' -v t="$tool" '$1 == t && $3 == "complete" { print $2 }' "$rows" | sort -n | head -1)
@@ -94,11 +101,12 @@ for tool in $(cut -f1 "$rows" | sort -u); do
     if [ -n "$smallest" ] && ! awk -F'\t' -v t="$tool" -v m="${smallest%M}" '$1 == t && $3 != "complete" && $2 + 0 < m + 0 { f = 1 } END { exit !f }' "$rows"; then
         smallest="≤$smallest (nothing smaller tried)"
     fi
-    printf '%-12s %-30s %-22s %-10s %s\n' "$tool" "$(cut -f4 <<<"$r") loaded, $(cut -f5 <<<"$r") ready" "$(cut -f6 <<<"$r")" \
+    printf '%-12s %-30s %-30s %-22s %-10s %s\n' "$tool" "$(cut -f9 <<<"$r") loaded, $(cut -f10 <<<"$r") ready" \
+        "$(cut -f4 <<<"$r") loaded, $(cut -f5 <<<"$r") ready" "$(cut -f6 <<<"$r")" \
         "$( b=$(cut -f7 <<<"$r"); [ "$b" = - ] || [ -z "$b" ] && echo - || echo "$((b / 1048576)) MiB")" "${smallest:-none}${failed:+; failed: $failed}"
 done
 echo "kdumpd's reservation check (kdumpd status in the first boot) on this image:"
 echo "${need:-  not found in kdumpd status output}"
 echo
-echo "cycles (tool size outcome loaded-uptime armed-uptime panic→saved bytes qemu-seconds note):"
+echo "cycles (tool size outcome loaded-uptime armed-uptime panic→saved bytes qemu-seconds first-boot-loaded first-boot-armed note):"
 cat "$rows"

@@ -10,11 +10,11 @@ SYSTEMD_MARKERS='systemd\[1\]|systemd [0-9]+ running in system mode|Welcome to .
 
 ilog() { echo "installed: $*" >&2; }
 
-# cycle IMAGE_DIR RUN_DIR CRASHKERNEL: boots a fresh copy of the image once (QEMU reboots by
+# cycle IMAGE_DIR RUN_DIR CRASHKERNEL [EXTRA_CMDLINE]: boots a fresh copy of the image once (QEMU reboots by
 # itself after the capture; the guest powers off when it has recorded its results), then copies
 # the guest's results to RUN_DIR/out. Sets QEMU_RC and CYCLE_SECONDS.
 cycle() {
-    local img=$1 run=$2 ck=$3 t0=$SECONDS
+    local img=$1 run=$2 ck=$3 extra=${4:-} t0=$SECONDS
     rm -rf "$run"; mkdir -p "$run/out"
     cp --sparse=always "$img/disk.img" "$run/disk.img"
     # the clock starts when the lock is ours (another VM may hold it for a while)
@@ -23,7 +23,7 @@ cycle() {
         -display none -nic none -serial "file:$run/serial.log" \
         -drive "file=$run/disk.img,if=virtio,format=raw" \
         -kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
-        -append "root=/dev/vda ro console=ttyS0 crashkernel=$ck panic=1" > "$run/qemu.log" 2>&1
+        -append "root=/dev/vda ro console=ttyS0 crashkernel=$ck panic=1${extra:+ $extra}" > "$run/qemu.log" 2>&1
     QEMU_RC=$?
     CYCLE_SECONDS=$(( $(date +%s) - $(cat "$run/qemu.start" 2>/dev/null || echo $(( $(date +%s) - SECONDS + t0 ))) ))
     read_results "$run"

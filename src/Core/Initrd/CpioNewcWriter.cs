@@ -35,6 +35,22 @@ public static class CpioNewcWriter
         return written;
     }
 
+    /// <summary>
+    /// The number of bytes <see cref="Write"/> gives for members with these paths and content lengths: what a
+    /// built archive's unpacked size must be, known without reading any content.
+    /// </summary>
+    public static long LengthOf(IEnumerable<(string Path, long ContentLength)> members)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        long length = Align(CpioFields.HeaderSize + Encoding.UTF8.GetByteCount(CpioFields.TrailerName) + 1);
+        foreach (var (path, contentLength) in members)
+        {
+            length += Align(CpioFields.HeaderSize + Encoding.UTF8.GetByteCount(path) + 1) + Align(contentLength);
+        }
+
+        return length;
+    }
+
     private static long WriteEntry(Stream output, string name, uint mode, uint links, uint mtime, uint inode, uint rdevMajor, uint rdevMinor, ReadOnlySpan<byte> content)
     {
         var nameBytes = Encoding.UTF8.GetByteCount(name) + 1;
@@ -102,6 +118,8 @@ public static class CpioNewcWriter
     }
 
     private static int Align(int length) => (length + CpioFields.Alignment - 1) & ~(CpioFields.Alignment - 1);
+
+    private static long Align(long length) => (length + CpioFields.Alignment - 1) & ~(long)(CpioFields.Alignment - 1);
 
     private static void Hex(Span<byte> header, int offset, uint value) =>
         value.TryFormat(header.Slice(offset, CpioFields.FieldLength), out _, "X8", CultureInfo.InvariantCulture);

@@ -28,7 +28,12 @@ public sealed class SharedLibraryResolver(HostRoot host)
         while (queue.Count > 0)
         {
             var file = queue.Dequeue();
-            var info = ElfDynamicInfo.Read(File.ReadAllBytes(first ? executable : host.Resolve(file)), file);
+            ElfDynamicInfo info;
+            using (var mapped = MappedFile.Open(first ? executable : host.Resolve(file)))
+            {
+                info = ElfDynamicInfo.Read(mapped.Span, file);
+            }
+
             first = false;
             if (info.Interpreter is { } interp && names.Add(interp))
             {

@@ -118,7 +118,7 @@ public sealed class CaptureImageLocator(HostRoot host)
             try
             {
                 var built = options.BuildOwnInitrd
-                    ? new CaptureInitrdBuilder(host).Build(own, release)
+                    ? new CaptureInitrdBuilder(host).Build(own, release, options.Digests)
                     : CaptureInitrdBuilder.LastBuilt(own, release) ?? throw new CaptureInitrdException($"none is built yet in {own.CacheDirectory} (the daemon builds it at its first reload)");
                 var how = $"kdumpd capture initrd {built.Key[..12]} ({ByteSize.Format(built.CompressedBytes)}, {ByteSize.Format(built.UnpackedBytes)} unpacked, {(built.Reused ? "reused" : "built")})";
                 return new CaptureImage(release, distribution, kernelHost, kernel, built.Path, built.Path, how) { OwnInitrd = built };

@@ -19,8 +19,11 @@ namespace Kdumpd.Core.Planning;
 /// </summary>
 public sealed class FileDigests
 {
-    /// <summary>Entries kept in the file: kernels of a few releases and their initrds.</summary>
-    public const int MaxEntries = 32;
+    /// <summary>
+    /// Entries kept in the file: kernels of a few releases, their initrds, and the 20-40 host files that
+    /// kdumpd's capture initrd is made of (its key is their digests').
+    /// </summary>
+    public const int MaxEntries = 256;
 
     private const int FormatVersion = 1;
 
@@ -94,6 +97,13 @@ public sealed class FileDigests
         }
 
         return digest;
+    }
+
+    /// <summary>The lower-case hex SHA-256 of the file at <paramref name="path"/>, read only when no digest is known for its current identity.</summary>
+    public string Sha256(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+        return Sha256(path, stream);
     }
 
     /// <summary>Writes the file when a digest was added (atomically, mode 0600); a failure to write is not an error.</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using Kdumpd.Api.Auth;
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
@@ -36,6 +37,7 @@ public static class RunCommand
     public static async Task<int> RunAsync(string? configPath, string? hostRoot, string? dumpDir, string? urls, string? database, bool sample,
         TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.StartNew();
         var overrides = new Dictionary<string, string?>
         {
             ["HostRoot"] = hostRoot,
@@ -87,7 +89,13 @@ public static class RunCommand
         }
 
         var context = new RunContext(configPath, sample, tokens) { Source = source, Configuration = loaded.Configuration };
+        var configured = started.Elapsed;
         var app = DaemonHost.Build(options, context, logger);
+
+        // Every millisecond between the unit's start and the first load is a crash that would not be captured.
+        logger.Information(
+            "Built the daemon in {StartMs} ms (configuration {ConfigurationMs} ms, services and database {BuildMs} ms); the first reload pass starts now",
+            (long)started.Elapsed.TotalMilliseconds, (long)configured.TotalMilliseconds, (long)(started.Elapsed - configured).TotalMilliseconds);
         if (sample)
         {
             await output.WriteLineAsync($"kdumpd sample: host {options.HostRoot}, dry-run loader, dumps in {options.DumpDir}, database {options.Database}");

@@ -20,6 +20,7 @@ public sealed class DaemonReloadTarget(
     private static readonly TimeSpan _slowPass = TimeSpan.FromSeconds(1);
 
     private readonly Serilog.ILogger _log = log.ForContext<DaemonReloadTarget>();
+    private int _timingsLogged;
 
     public async ValueTask<PlanProbe> ProbeAsync(CancellationToken cancellationToken)
     {
@@ -56,8 +57,11 @@ public sealed class DaemonReloadTarget(
         }
 
         var image = planned.Image?.OwnInitrd is { } own ? own.Reused ? "kdumpd's initrd reused" : "kdumpd's initrd built" : "initrd as found";
+
+        // The first plan of a start is on the path to arming at boot: always said, like a slow one.
+        var first = Interlocked.Exchange(ref _timingsLogged, 1) == 0;
         _log.Write(
-            t.Total >= _slowPass ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Debug,
+            first || t.Total >= _slowPass ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Debug,
             "Planned in {PlanMs} ms: host read {HostReadMs} ms, capture image {ImageMs} ms ({Image}), plan {BuildMs} ms",
             (long)t.Total.TotalMilliseconds, (long)t.HostRead.TotalMilliseconds, (long)t.CaptureImage.TotalMilliseconds, image, (long)t.Plan.TotalMilliseconds);
     }

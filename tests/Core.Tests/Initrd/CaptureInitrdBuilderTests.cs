@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Kdumpd.Core.Initrd;
+using Kdumpd.Core.Planning;
 
 namespace Kdumpd.Core.Tests.Initrd;
 
@@ -76,6 +77,29 @@ public sealed class CaptureInitrdBuilderTests : IDisposable
         var path = Path.Join(_root, hostPath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.CreateSymbolicLink(path, target);
+    }
+
+    /// <summary>The content of <paramref name="member"/> in the gzip'd cpio at <paramref name="initrd"/>, read back with cpio.</summary>
+    private byte[] Unpacked(string initrd, string member)
+    {
+        var cpio = Path.Join(_root, "unpacked.cpio");
+        using (var gzip = new GZipStream(File.OpenRead(initrd), CompressionMode.Decompress))
+        using (var file = File.Create(cpio))
+        {
+            gzip.CopyTo(file);
+        }
+
+        var into = Directory.CreateTempSubdirectory("kdumpd-unpacked-").FullName;
+        try
+        {
+            var (code, _) = ToolRunner.Run("cpio", $"-id --quiet {member}", workingDirectory: into, stdinFile: cpio);
+            Assert.Equal(0, code);
+            return File.ReadAllBytes(Path.Join(into, member));
+        }
+        finally
+        {
+            Directory.Delete(into, recursive: true);
+        }
     }
 
     private CaptureInitrd Build(CaptureInitrdSettings? settings = null) => new CaptureInitrdBuilder(new(_root)).Build(settings ?? Settings(), Release);
@@ -185,6 +209,57 @@ public sealed class CaptureInitrdBuilderTests : IDisposable
         Assert.Equal(first.Key, again.Key);
         Assert.NotEqual(first.Key, changed.Key);
         Assert.NotEqual(first.Path, changed.Path);
+    }
+
+    [Fact]
+    public void An_unchanged_host_finds_its_initrd_by_remembered_digests_without_reading_a_member()
+    {
+        Assert.SkipWhen(!File.Exists(Binary), $"{Binary} is not installed");
+        var digestsFile = Path.Join(_root, "digests.json");
+
+        var first = new CaptureInitrdBuilder(new(_root)).Build(Settings(), Release, FileDigests.At(digestsFile));
+        var remembered = FileDigests.At(digestsFile);
+        var again = new CaptureInitrdBuilder(new(_root)).Build(Settings(), Release, remembered);
+
+        again.Reused.Should().BeTrue();
+        again.Key.Should().Be(first.Key);
+        again.UnpackedBytes.Should().Be(first.UnpackedBytes, "the manifest's lengths give the archive's length without building it");
+        remembered.Computed.Should().Be(0, "every member's digest was remembered by its identity: the next process reads none of them");
+    }
+
+    [Fact]
+    public void A_member_whose_content_changed_gives_a_new_key_and_a_new_archive_with_it()
+    {
+        Assert.SkipWhen(!File.Exists(Binary) || ToolRunner.Find("cpio") is null, "cpio is not installed");
+        var digests = FileDigests.InMemory();
+        var first = new CaptureInitrdBuilder(new(_root)).Build(Settings(), Release, digests);
+        var module = first.Spec.Modules.First(m => m.EndsWith("/virtio_blk.ko", StringComparison.Ordinal));
+        var hostModule = Path.Join(_root, "lib/modules", Release, module[$"lib/modules/{Release}/".Length..]);
+
+        // Same length, new bytes: a rebuilt module of the same size (its ctime moves, so its digest is read again).
+        var bytes = File.ReadAllBytes(hostModule);
+        bytes[0] ^= 0xFF;
+        File.WriteAllBytes(hostModule, bytes);
+        var second = new CaptureInitrdBuilder(new(_root)).Build(Settings(), Release, digests);
+
+        second.Reused.Should().BeFalse();
+        second.Key.Should().NotBe(first.Key);
+        Unpacked(second.Path, module).Should().Equal(bytes, "the archive carries the module as it is now");
+    }
+
+    [Fact]
+    public void A_built_initrd_cut_short_on_the_disk_is_built_again_not_reused()
+    {
+        Assert.SkipWhen(!File.Exists(Binary), $"{Binary} is not installed");
+        var first = Build();
+        var whole = File.ReadAllBytes(first.Path);
+        File.WriteAllBytes(first.Path, whole.AsSpan(0, whole.Length / 2).ToArray());
+
+        var again = Build();
+
+        again.Reused.Should().BeFalse("its gzip trailer does not state the archive's length");
+        again.Path.Should().Be(first.Path);
+        File.ReadAllBytes(again.Path).Should().Equal(whole, "the archive is reproducible");
     }
 
     [Fact]

@@ -74,6 +74,20 @@ public sealed class CpioNewcWriterTests : IDisposable
     }
 
     [Fact]
+    public void The_length_told_from_paths_and_content_lengths_is_the_length_written()
+    {
+        using var stream = new MemoryStream();
+        var entries = Entries();
+        entries.Add(CpioEntry.File("usr/lib/x86_64-linux-gnu/libé.so.1", new byte[3]));
+
+        var written = CpioNewcWriter.Write(stream, entries);
+
+        Assert.Equal(stream.Length, written);
+        Assert.Equal(written, CpioNewcWriter.LengthOf(entries.Select(e => (e.Path, (long)e.Content.Length))));
+        Assert.NotEqual(written, CpioNewcWriter.LengthOf(entries.Skip(1).Select(e => (e.Path, (long)e.Content.Length))));
+    }
+
+    [Fact]
     public void Every_header_and_data_starts_on_a_four_byte_boundary_and_the_trailer_ends_it()
     {
         using var stream = new MemoryStream();
