@@ -30,8 +30,20 @@ for tool in $tools; do awk -F'\t' -v t="$tool" '$1 != t' "$rows" > "$rows.tmp"; 
 
 mib() { echo "${1%M}"; }
 
+# start_to_loaded OUT_DIR TOOL PREFIX: seconds from the tool's unit starting ("Starting ..." in the
+# journal of the boot named by OUT_DIR/PREFIXboot-id) to kexec_crash_loaded=1 (PREFIXloaded-uptime):
+# what the tool itself takes, whatever the kernel's and systemd's boot took before it.
+start_to_loaded() {
+    local out=$1 unit=kdump-tools.service prefix=${3:-} boot started loaded
+    [ "$2" = kdumpd ] && unit=kdumpd.service
+    boot=$(cat "$out/${prefix}boot-id" 2>/dev/null) && loaded=$(cat "$out/${prefix}loaded-uptime" 2>/dev/null) || { echo -; return; }
+    started=$(journalctl -D "$out/journal" -b "$boot" -u "$unit" -o short-monotonic --no-pager 2>/dev/null \
+        | grep -m1 "systemd\[1\]: Starting $unit" | sed 's/^\[ *\([0-9.]*\)\].*/\1/')
+    [ -n "$started" ] && awk -v a="$started" -v b="$loaded" 'BEGIN { printf "%.1f", b - a }' || echo -
+}
+
 # one_cycle TOOL SIZE -> appends "tool size outcome loaded armed panic_to_saved bytes qemu-seconds
-# first-boot-loaded first-boot-armed note" to $rows
+# first-boot-loaded first-boot-armed unit-start-to-loaded first-boot-unit-start-to-loaded note" to $rows
 one_cycle() {
     local tool=$1 size=$2 img run out vm outcome note="" cov loaded armed p2s bytes
     run=$results/$tool-$size; out=$run/out
@@ -46,6 +58,7 @@ one_cycle() {
     fi
     loaded=$(cat "$out/loaded-uptime" 2>/dev/null || echo -); armed=$(cat "$out/armed-uptime" 2>/dev/null || echo -)
     first_loaded=$(cat "$out/first-boot-loaded-uptime" 2>/dev/null || echo -); first_armed=$(cat "$out/first-boot-armed-uptime" 2>/dev/null || echo -)
+    own=$(start_to_loaded "$out" "$tool"); first_own=$(start_to_loaded "$out" "$tool" first-boot-)
     p2s=-; bytes=-
     if [ -f "$out/first-failed" ] || [ "$armed" = - ]; then
         outcome=not-armed; note=$(tr '\n' ' ' < "$out/status.txt" 2>/dev/null | cut -c1-100)
@@ -63,8 +76,8 @@ one_cycle() {
         fi
         [ -z "$problem" ] || note="${note:+$note; }${problem:0:90}"
     fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$size" "$outcome" "$loaded" "$armed" "$p2s" "$bytes" "$CYCLE_SECONDS" \
-        "$first_loaded" "$first_armed" "$note" | tee -a "$rows" >&2
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$size" "$outcome" "$loaded" "$armed" "$p2s" "$bytes" "$CYCLE_SECONDS" \
+        "$first_loaded" "$first_armed" "$own" "$first_own" "$note" | tee -a "$rows" >&2
 }
 
 for tool in $tools; do
@@ -92,7 +105,7 @@ need=$(for f in "$results"/kdumpd-*/out/status.txt; do
        done)
 echo
 echo "== kdumpd vs kdump-tools on the same Debian 12 image (QEMU TCG, 1 GiB, 2 CPUs; $(date -u +%F))"
-printf '%-12s %-30s %-30s %-22s %-10s %s\n' tool "first boot → armed (uptime, s)" "boot → armed (uptime, s)" "panic → dump saved (s)" "dump size" "smallest complete crashkernel="
+printf '%-12s %-38s %-38s %-22s %-10s %s\n' tool "first boot → armed (uptime, s)" "boot → armed (uptime, s)" "panic → dump saved (s)" "dump size" "smallest complete crashkernel="
 for tool in $(cut -f1 "$rows" | sort -u); do
     r=$(awk -F'\t' -v t="$tool" '$1 == t && $2 == "256M"' "$rows" | head -1)
     smallest=$(awk -F'\t' -v t="$tool" '$1 == t && $3 == "complete" { print $2 }' "$rows" | sort -n | head -1)
@@ -101,12 +114,14 @@ for tool in $(cut -f1 "$rows" | sort -u); do
     if [ -n "$smallest" ] && ! awk -F'\t' -v t="$tool" -v m="${smallest%M}" '$1 == t && $3 != "complete" && $2 + 0 < m + 0 { f = 1 } END { exit !f }' "$rows"; then
         smallest="≤$smallest (nothing smaller tried)"
     fi
-    printf '%-12s %-30s %-30s %-22s %-10s %s\n' "$tool" "$(cut -f9 <<<"$r") loaded, $(cut -f10 <<<"$r") ready" \
-        "$(cut -f4 <<<"$r") loaded, $(cut -f5 <<<"$r") ready" "$(cut -f6 <<<"$r")" \
+    printf '%-12s %-38s %-38s %-22s %-10s %s\n' "$tool" "$(cut -f9 <<<"$r") loaded, $(cut -f10 <<<"$r") ready (unit +$(cut -f12 <<<"$r"))" \
+        "$(cut -f4 <<<"$r") loaded, $(cut -f5 <<<"$r") ready (unit +$(cut -f11 <<<"$r"))" "$(cut -f6 <<<"$r")" \
         "$( b=$(cut -f7 <<<"$r"); [ "$b" = - ] || [ -z "$b" ] && echo - || echo "$((b / 1048576)) MiB")" "${smallest:-none}${failed:+; failed: $failed}"
 done
 echo "kdumpd's reservation check (kdumpd status in the first boot) on this image:"
 echo "${need:-  not found in kdumpd status output}"
 echo
-echo "cycles (tool size outcome loaded-uptime armed-uptime panic→saved bytes qemu-seconds first-boot-loaded first-boot-armed note):"
+echo "(unit +N: N seconds from the tool's unit starting to the panic kernel loaded, in that boot)"
+echo
+echo "cycles (tool size outcome loaded-uptime armed-uptime panic→saved bytes qemu-seconds first-boot-loaded first-boot-armed unit→loaded first-boot-unit→loaded note):"
 cat "$rows"

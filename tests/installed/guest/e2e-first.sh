@@ -17,6 +17,7 @@ warm=""
 grep -qw 'kdumpd_e2e.warm=1' /proc/cmdline && [ ! -f "$out/warm-booted" ] && warm=1
 say "first boot${warm:+ (warm-up, reboots once armed)}: mode $mode, waiting for the panic kernel (uptime $(uptime_s))"
 cat /proc/cmdline > "$out/cmdline"
+tr -d - < /proc/sys/kernel/random/boot_id > "$out/boot-id"   # names this boot in the journal
 cat /proc/iomem > "$out/iomem"            # as root: real addresses
 
 armed=""; status_ok=""; deadline=$(( $(cut -d. -f1 /proc/uptime) + ${KDE2E_ARM_TIMEOUT:-600} ))
@@ -56,7 +57,7 @@ echo "$status_ok" > "$out/armed-uptime"
 say "armed: status ok at uptime $status_ok"
 if [ -n "$warm" ]; then
     mv "$out/loaded-uptime" "$out/first-boot-loaded-uptime"; mv "$out/armed-uptime" "$out/first-boot-armed-uptime"
-    mv "$out/status.txt" "$out/first-boot-status.txt"
+    mv "$out/status.txt" "$out/first-boot-status.txt"; mv "$out/boot-id" "$out/first-boot-boot-id"
     touch "$out/warm-booted"
     say "warm-up boot armed; rebooting to measure a regular boot"
     sync; systemctl reboot; exit 0
