@@ -98,7 +98,7 @@ done
 # kdumpd's own reservation check on the same image, as the unit made it in the first boot: the
 # "reservation" line of `kdumpd status` (its figures count the capture kernel and kdumpd's initrd;
 # `kdumpd plan` alone, given no capture kernel, counts header and working memory only)
-need=$(for f in "$results"/kdumpd-*/out/status.txt; do
+need=$(for f in "$results"/kdumpd-[0-9]*M/out/status.txt; do
            [ -f "$f" ] || continue
            printf '%s: %s\n' "$(basename "$(dirname "$(dirname "$f")")")" \
                "$(grep -h -m1 -E '^ *(ok|FAIL) +reservation:' "$f" | tr -s ' ' | cut -c1-160)"

@@ -1,7 +1,7 @@
 namespace Kdumpd.Core.Initrd;
 
 /// <summary>
-/// A built capture initrd: the file to load, its content key (SHA-256 of the uncompressed archive, so a
+/// A built capture initrd: the file to load, its content key (SHA-256 of the archive's manifest of member digests, so a
 /// new kernel release, module set, kdumpd binary or configuration gives a new key), its compressed and
 /// unpacked sizes (the capture kernel holds both while it unpacks), and what went in.
 /// </summary>
