@@ -19,6 +19,7 @@ public static class HostReader
     {
         ArgumentNullException.ThrowIfNull(root);
         var iomem = IomemTree.Parse(ReadRequired(root, IomemTree.HostPath), root.Resolve(IomemTree.HostPath));
+        var kcore = ReadKcore(root);
         return new HostSnapshot(
             root.Root,
             iomem,
@@ -28,8 +29,12 @@ public static class HostReader
             ReadKexec(root),
             (TryRead(root, "/uname-r") ?? TryRead(root, "/proc/sys/kernel/osrelease"))?.Trim(),
             TryRead(root, "/proc/cmdline")?.TrimEnd('\n'),
-            ReadKcore(root),
-            ReadKallsyms(root));
+            kcore,
+
+            // With kcore, _text or _stext only anchors its KCORE_TEXT entry, which gives the size: the
+            // symbols come in the first few thousand lines, _end after 100 000 and more (0.4 s of a
+            // boot's first pass under QEMU/TCG, where the kernel formats every line it is asked for).
+            ReadKallsyms(root, throughEnd: kcore is null));
     }
 
     public static CpuTopology ReadCpus(HostRoot root)
@@ -185,8 +190,11 @@ public static class HostReader
         return new KcoreHeader(segments.ToImmutable());
     }
 
-    /// <summary>_text, _end and _stext from /proc/kallsyms; null when absent or all zero (unprivileged reader).</summary>
-    public static KernelSymbols? ReadKallsyms(HostRoot root)
+    /// <summary>
+    /// _text, _stext and (when <paramref name="throughEnd"/>) _end from /proc/kallsyms; null when absent or all
+    /// zero (unprivileged reader). Reading stops at the last symbol wanted.
+    /// </summary>
+    public static KernelSymbols? ReadKallsyms(HostRoot root, bool throughEnd = true)
     {
         ArgumentNullException.ThrowIfNull(root);
         var path = root.Resolve(KallsymsPath);
@@ -230,7 +238,7 @@ public static class HostReader
                 }
 
                 slot = value == 0 ? null : value;
-                if (text is not null && end is not null && stext is not null)
+                if (text is not null && stext is not null && (end is not null || !throughEnd))
                 {
                     break;
                 }

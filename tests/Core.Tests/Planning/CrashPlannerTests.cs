@@ -203,6 +203,24 @@ public class CrashPlannerTests
     }
 
     [Fact]
+    public void With_kcore_kallsyms_is_read_only_as_far_as_the_text_anchor_and_without_it_through_end()
+    {
+        using var scratch = new ScratchHost("qemu-6.1-1g-ck256");
+        WriteKcore(scratch, directMap: 0xff156fa300000000, textVaddr: 0xffffffffa0400000, textPaddr: 0xc800000, textSize: 0x3430000);
+
+        // A broken line after the anchors: reached only by a reader that goes on to _end.
+        scratch.Write("/proc/kallsyms", "0000000000000000 A fixed_percpu_data\nffffffffa0400000 T _text\nffffffffa0400000 T _stext\nnot-hex T _end\n");
+        var host = HostReader.Read(scratch.HostRoot);
+
+        host.Symbols.Should().Be(new KernelSymbols(0xffffffffa0400000, null, 0xffffffffa0400000));
+        CrashPlanner.Plan(host, new PlanOptions()).Loads[0].Should().Be(new PlannedLoad(LoadKind.KernelText, 0xc800000, 0x3430000, 0xc800000, 0xffffffffa0400000));
+
+        scratch.Delete("/proc/kcore");
+        var act = () => HostReader.Read(scratch.HostRoot);
+        act.Should().Throw<HostFileException>().Where(e => e.HostPath == "/proc/kallsyms" && e.Message.Contains("not-hex"), "without kcore _end gives the text's size");
+    }
+
+    [Fact]
     public void Unprivileged_kallsyms_zeros_are_ignored()
     {
         using var scratch = new ScratchHost("qemu-6.1-1g-ck256");
