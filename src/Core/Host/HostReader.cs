@@ -32,8 +32,8 @@ public static class HostReader
             kcore,
 
             // With kcore, _text or _stext only anchors its KCORE_TEXT entry, which gives the size: the
-            // symbols come in the first few thousand lines, _end after 100 000 and more (0.4 s of a
-            // boot's first pass under QEMU/TCG, where the kernel formats every line it is asked for).
+            // symbols come in the first few thousand lines, _end after 100 000 and more, each formatted by
+            // the kernel on read (the host read took 0.5 s of a boot's first pass under QEMU/TCG).
             ReadKallsyms(root, throughEnd: kcore is null));
     }
 

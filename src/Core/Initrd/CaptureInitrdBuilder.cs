@@ -231,7 +231,6 @@ public sealed class CaptureInitrdBuilder(HostRoot host)
             return null;
         }
 
-
         var key = newest.Name[$"kdumpd-{kernelRelease}-".Length..^InitrdSuffix.Length];
         var unpacked = UnpackedSize(newest.FullName) ?? 0;
         return new CaptureInitrd(newest.FullName, key, newest.Length, unpacked, true, [], [], [], request.Capture with { KernelRelease = kernelRelease });

@@ -99,13 +99,6 @@ public sealed class FileDigests
         return digest;
     }
 
-    /// <summary>The lower-case hex SHA-256 of the file at <paramref name="path"/>, read only when no digest is known for its current identity.</summary>
-    public string Sha256(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-        return Sha256(path, stream);
-    }
-
     /// <summary>Writes the file when a digest was added (atomically, mode 0600); a failure to write is not an error.</summary>
     public void Save()
     {
