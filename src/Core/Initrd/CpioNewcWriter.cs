@@ -42,10 +42,10 @@ public static class CpioNewcWriter
     public static long LengthOf(IEnumerable<(string Path, long ContentLength)> members)
     {
         ArgumentNullException.ThrowIfNull(members);
-        long length = Align(CpioFields.HeaderSize + Encoding.UTF8.GetByteCount(CpioFields.TrailerName) + 1);
+        long length = HeaderAndNameLength(Encoding.UTF8.GetByteCount(CpioFields.TrailerName) + 1);
         foreach (var (path, contentLength) in members)
         {
-            length += Align(CpioFields.HeaderSize + Encoding.UTF8.GetByteCount(path) + 1) + Align(contentLength);
+            length += HeaderAndNameLength(Encoding.UTF8.GetByteCount(path) + 1) + Align(contentLength);
         }
 
         return length;
@@ -54,7 +54,7 @@ public static class CpioNewcWriter
     private static long WriteEntry(Stream output, string name, uint mode, uint links, uint mtime, uint inode, uint rdevMajor, uint rdevMinor, ReadOnlySpan<byte> content)
     {
         var nameBytes = Encoding.UTF8.GetByteCount(name) + 1;
-        var headerAndName = Align(CpioFields.HeaderSize + nameBytes);
+        var headerAndName = HeaderAndNameLength(nameBytes);
         var buffer = ArrayPool<byte>.Shared.Rent(headerAndName);
         try
         {
@@ -117,7 +117,10 @@ public static class CpioNewcWriter
         }
     }
 
-    private static int Align(int length) => (length + CpioFields.Alignment - 1) & ~(CpioFields.Alignment - 1);
+    /// <summary>The header and the NUL-terminated name after it, padded to the next four-byte boundary.</summary>
+    private static int HeaderAndNameLength(int nameBytesWithNul) => Align(CpioFields.HeaderSize + nameBytesWithNul);
+
+    private static int Align(int length) => (int)Align((long)length);
 
     private static long Align(long length) => (length + CpioFields.Alignment - 1) & ~(long)(CpioFields.Alignment - 1);
 

@@ -9,6 +9,9 @@ public class CrashPlannerTests
 {
     private static readonly PlanOptions _kexecTools = new() { Layout = PlanLayout.KexecTools };
 
+    /// <summary>The kernel text load of <see cref="KaslrHostWithKcore"/>: its kcore's KCORE_TEXT entry.</summary>
+    private static readonly PlannedLoad _kaslrText = new(LoadKind.KernelText, 0xc800000, 0x3430000, 0xc800000, 0xffffffffa0400000);
+
     [Fact]
     public void Plan_excludes_crash_reservation_from_loads()
     {
@@ -151,8 +154,7 @@ public class CrashPlannerTests
     [Fact]
     public void With_kcore_and_kallsyms_the_kernel_text_load_and_direct_map_come_from_the_running_kernel()
     {
-        using var scratch = new ScratchHost("qemu-6.1-1g-ck256");
-        WriteKcore(scratch, directMap: 0xff156fa300000000, textVaddr: 0xffffffffa0400000, textPaddr: 0xc800000, textSize: 0x3430000);
+        using var scratch = KaslrHostWithKcore();
         scratch.Write("/proc/kallsyms", "ffffffffa0400000 T _text\nffffffffa0400000 T _stext\nffffffffa3830000 B _end\n");
         var host = HostReader.Read(scratch.HostRoot);
         var kernel = ElfCoreHeader.Read(File.ReadAllBytes(Path.Combine(Fixtures.HostPath("qemu-6.1-1g-ck256"), "kernel-header", "vmcore-head.bin")), "vmcore-head.bin");
@@ -165,19 +167,18 @@ public class CrashPlannerTests
             .Should().Equal(kernel.ProgramHeaders.Where(p => p.IsLoad).Select(p => (p.PhysicalAddress, p.VirtualAddress, p.MemorySize)));
 
         var tools = CrashPlanner.Plan(host, _kexecTools);
-        tools.Loads[0].Should().Be(new PlannedLoad(LoadKind.KernelText, 0xc800000, 0x3430000, 0xc800000, 0xffffffffa0400000));
+        tools.Loads[0].Should().Be(_kaslrText);
         tools.Loads[1].VirtualAddress.Should().Be(0xff156fa300001000);
     }
 
     [Fact]
     public void Without_kallsyms_the_kernel_text_is_the_kcore_segment_with_a_physical_address_in_the_text_window()
     {
-        using var scratch = new ScratchHost("qemu-6.1-1g-ck256");
-        WriteKcore(scratch, directMap: 0xff156fa300000000, textVaddr: 0xffffffffa0400000, textPaddr: 0xc800000, textSize: 0x3430000);
+        using var scratch = KaslrHostWithKcore();
 
         var plan = CrashPlanner.Plan(HostReader.Read(scratch.HostRoot), new PlanOptions());
 
-        plan.Loads[0].Should().Be(new PlannedLoad(LoadKind.KernelText, 0xc800000, 0x3430000, 0xc800000, 0xffffffffa0400000));
+        plan.Loads[0].Should().Be(_kaslrText);
 
         // kexec-tools only looks 512 MiB above __START_KERNEL_map without _stext: a KASLR'd text at +0x20400000 is out of reach.
         CrashPlanner.Plan(HostReader.Read(scratch.HostRoot), _kexecTools).Findings.Should().Contain(f => f.Code == "kernel-text-unknown");
@@ -205,15 +206,14 @@ public class CrashPlannerTests
     [Fact]
     public void With_kcore_kallsyms_is_read_only_as_far_as_the_text_anchor_and_without_it_through_end()
     {
-        using var scratch = new ScratchHost("qemu-6.1-1g-ck256");
-        WriteKcore(scratch, directMap: 0xff156fa300000000, textVaddr: 0xffffffffa0400000, textPaddr: 0xc800000, textSize: 0x3430000);
+        using var scratch = KaslrHostWithKcore();
 
         // A broken line after the anchors: reached only by a reader that goes on to _end.
         scratch.Write("/proc/kallsyms", "0000000000000000 A fixed_percpu_data\nffffffffa0400000 T _text\nffffffffa0400000 T _stext\nnot-hex T _end\n");
         var host = HostReader.Read(scratch.HostRoot);
 
         host.Symbols.Should().Be(new KernelSymbols(0xffffffffa0400000, null, 0xffffffffa0400000));
-        CrashPlanner.Plan(host, new PlanOptions()).Loads[0].Should().Be(new PlannedLoad(LoadKind.KernelText, 0xc800000, 0x3430000, 0xc800000, 0xffffffffa0400000));
+        CrashPlanner.Plan(host, new PlanOptions()).Loads[0].Should().Be(_kaslrText);
 
         scratch.Delete("/proc/kcore");
         var act = () => HostReader.Read(scratch.HostRoot);
@@ -274,6 +274,14 @@ public class CrashPlannerTests
         CaptureImageIdentity.ReadInitSize(image).Should().Be(0x2a00000UL);
         CaptureImageIdentity.FromBytes("vmlinuz", image).MemorySize.Should().Be(0x2a00000UL);
         CaptureImageIdentity.ReadInitSize(new byte[0x1000]).Should().BeNull("not a bzImage");
+    }
+
+    /// <summary>The 1 GiB QEMU host with a kcore as KASLR lays it out: direct map and text both randomized.</summary>
+    private static ScratchHost KaslrHostWithKcore()
+    {
+        var scratch = new ScratchHost("qemu-6.1-1g-ck256");
+        WriteKcore(scratch, directMap: 0xff156fa300000000, textVaddr: _kaslrText.VirtualAddress, textPaddr: _kaslrText.PhysicalAddress, textSize: _kaslrText.Size);
+        return scratch;
     }
 
     private static void WriteKcore(ScratchHost scratch, ulong directMap, ulong textVaddr, ulong textPaddr, ulong textSize)
