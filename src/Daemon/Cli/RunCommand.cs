@@ -94,7 +94,7 @@ public static class RunCommand
 
         // Every millisecond between the unit's start and the first load is a crash that would not be captured.
         logger.Information(
-            "Built the daemon in {StartMs} ms (configuration {ConfigurationMs} ms, services and database {BuildMs} ms); the first reload pass starts now",
+            "Built the daemon in {StartMs} ms (configuration {ConfigurationMs} ms, database, services and web host {BuildMs} ms); the first plan has been under way since the database opened",
             (long)started.Elapsed.TotalMilliseconds, (long)configured.TotalMilliseconds, (long)(started.Elapsed - configured).TotalMilliseconds);
         if (sample)
         {

@@ -31,6 +31,20 @@ public static class DaemonHost
 {
     public static WebApplication Build(KdumpdOptions options, RunContext context, Serilog.ILogger logger, Action<WebApplicationBuilder>? configure = null)
     {
+        // The dump directory must exist before the first crash: the capture kernel writes into it.
+        Directory.CreateDirectory(options.DumpDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        // The schema is migrated before anything else runs; a file this kdumpd cannot use is moved aside
+        // and rebuilt (it holds only rebuildable rows and history): arming never waits on the catalogue.
+        var database = new KdumpdDatabase(options.Database);
+        database.OpenOrRebuild(logger);
+        var generations = new GenerationStore(database);
+        var host = new HostRoot(options.HostRoot);
+        var loadingOptions = LoadingOptionsFrom(options);
+
+        // The first plan needs only the database's last load: it runs while everything below is built.
+        var startupPlan = StartupPlan.Start(options, host, loadingOptions, generations);
+
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             // Without this the host watches appsettings.json with a recursive inotify watch over the content
@@ -58,18 +72,15 @@ public static class DaemonHost
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
 
-        var host = new HostRoot(options.HostRoot);
-        var loadingOptions = LoadingOptionsFrom(options);
-        var database = new KdumpdDatabase(options.Database);
-
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(context);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(host);
         builder.Services.AddSingleton(database);
+        builder.Services.AddSingleton(startupPlan);
         builder.Services.AddSingleton(new DaemonState { HostRootPath = host.Root });
         builder.Services
-            .AddPanicKernel(options, host, loadingOptions)
+            .AddPanicKernel(options, host, loadingOptions, generations)
             .AddReloadWatching(WatchOptionsFrom(options, context, host, loadingOptions))
             .AddCatalog(options)
             .AddEgress(options)
@@ -79,13 +90,6 @@ public static class DaemonHost
         builder.Services.AddSingleton(sp => new KdumpdMetrics(sp.GetRequiredService<KdumpdService>().Metrics));
         builder.Services.AddKdumpdApi(new ApiTokenSet(LiveConfiguration.TokensFrom(options, context)));
         configure?.Invoke(builder);
-
-        // The dump directory must exist before the first crash: the capture kernel writes into it.
-        Directory.CreateDirectory(options.DumpDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-
-        // The schema is migrated before anything else runs; a file this kdumpd cannot use is moved aside
-        // and rebuilt (it holds only rebuildable rows and history): arming never waits on the catalogue.
-        database.OpenOrRebuild(logger);
         var app = builder.Build();
         var metrics = app.Services.GetRequiredService<KdumpdMetrics>();
         app.Services.GetRequiredService<ReloadCoordinator>().PassCompleted += pass =>

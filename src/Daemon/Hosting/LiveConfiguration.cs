@@ -38,10 +38,12 @@ public sealed class LiveConfiguration
 
     /// <param name="options">The configuration the daemon was built with.</param>
     /// <param name="context">Where it came from (<see cref="RunContext.Source"/>; none for a daemon built in code) and the flattened keys read at start.</param>
+    /// <param name="startup">The first plan, under way: its planning is the one in force at start.</param>
     public LiveConfiguration(KdumpdOptions options, RunContext context, HostRoot host, PanicKernelService loading, ApiTokenSet tokens,
-        OperatorReloadGate operatorGate, ILogger<LiveConfiguration> log)
+        OperatorReloadGate operatorGate, StartupPlan startup, ILogger<LiveConfiguration> log)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(startup);
         _options = options;
         _source = context.Source;
         _atStart = context.Configuration is { } start ? Flatten(start) : null;
@@ -53,8 +55,8 @@ public sealed class LiveConfiguration
         _operatorGate = operatorGate;
         _ephemeralTokens = EphemeralTokens(context);
         _log = log;
-        _loadedBy = loading.Store.LatestLoaded()?.Loader;
-        _planning = DaemonHost.PlanningFor(options, host, loading.Options, _loadedBy);
+        _loadedBy = startup.LoadedBy;
+        _planning = startup.Planning;
     }
 
     /// <summary>The options in force; read the <see cref="AppliedLive"/> keys from here, the others from the start's options.</summary>

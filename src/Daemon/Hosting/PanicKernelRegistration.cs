@@ -10,15 +10,15 @@ namespace Kdumpd.Daemon.Hosting;
 public static class PanicKernelRegistration
 {
     /// <summary>
-    /// Registers what keeps the panic kernel loaded: the generations, the loaders, the loading service,
+    /// Registers what keeps the panic kernel loaded: the generations (opened by the caller), the loaders, the loading service,
     /// readiness, the crash-hotplug reader, the reload target the coordinator drives, and the
     /// operator's reload rate limit.
     /// </summary>
-    public static IServiceCollection AddPanicKernel(this IServiceCollection services, KdumpdOptions options, HostRoot host, LoadingOptions loading)
+    public static IServiceCollection AddPanicKernel(this IServiceCollection services, KdumpdOptions options, HostRoot host, LoadingOptions loading, GenerationStore generations)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loading);
-        services.AddSingleton(sp => new GenerationStore(sp.GetRequiredService<KdumpdDatabase>()));
+        services.AddSingleton(generations);
         services.AddSingleton(sp => new PanicKernelLoaders(new KexecSysfs(host), new KexecSyscalls(), new ProcessRunner(), loading.KexecTools));
         services.AddSingleton(sp => new PanicKernelService(host, sp.GetRequiredService<PanicKernelLoaders>(), sp.GetRequiredService<GenerationStore>(), loading,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Serilog.ILogger>()));

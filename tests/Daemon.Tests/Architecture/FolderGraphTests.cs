@@ -84,5 +84,5 @@ public class FolderGraphTests
     }
 
     /// <summary>A body-only use of another test folder, for the test above.</summary>
-    internal static int BodyOnlyUse() => Watchers.UeventDispatcherTests.RepoRoot().Length;
+    internal static int BodyOnlyUse() => Watchers.UeventDispatcherTests.Fixture(".").Length;
 }

@@ -12,19 +12,7 @@ public sealed class LoadingVerbsTests : IDisposable
 
     public LoadingVerbsTests()
     {
-        var fixture = Path.Join(FindData(), "hosts", "qemu-6.1-1g-ck256");
-        foreach (var file in Directory.EnumerateFiles(fixture, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Join(_root, Path.GetRelativePath(fixture, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-
-        Directory.CreateDirectory(Path.Join(_root, "boot"));
-        File.Copy(Path.Join(FindData(), "kernels", "vmlinuz-6.1.0-56-amd64.head"), Path.Join(_root, "boot", "vmlinuz-6.1.0-56-amd64"));
-        File.WriteAllBytes(Path.Join(_root, "boot", "initrd.img-6.1.0-56-amd64"), new byte[1_000_000]);
-        Directory.CreateDirectory(Path.Join(_root, "etc"));
-        File.WriteAllText(Path.Join(_root, "etc", "os-release"), "ID=debian\n");
+        Repo.CopyLoadableHost(_root);
         _database = Path.Join(_root, "state", "kdumpd.db");
     }
 
@@ -170,19 +158,5 @@ public sealed class LoadingVerbsTests : IDisposable
 
         exit.Should().Be(0);
         output.Should().StartWith("unloaded the panic kernel (generation 2, dry-run)");
-    }
-
-    private static string FindData()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Join(dir.FullName, "tests", "data");
-            if (Directory.Exists(Path.Join(candidate, "hosts")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("tests/data");
     }
 }

@@ -8,8 +8,6 @@ namespace Kdumpd.Daemon.Tests.Cli;
 
 public class PlanCommandTests
 {
-    private static readonly string _hosts = FindHosts();
-
     [Fact]
     public async Task Plan_prints_the_reservation_loads_and_fingerprint_as_a_table()
     {
@@ -115,19 +113,5 @@ public class PlanCommandTests
         return (exit, stdout.ToString(), stderr.ToString());
     }
 
-    private static string Host(string name) => Path.Combine(_hosts, name);
-
-    private static string FindHosts()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "data", "hosts");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("tests/data/hosts not found");
-    }
+    private static string Host(string name) => Repo.Data("hosts", name);
 }

@@ -6,19 +6,7 @@ namespace Kdumpd.Daemon.Tests.Cli;
 
 public sealed class TriageCommandTests
 {
-    private static string Oops(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "data", "oops", name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException(name);
-    }
+    private static string Oops(string name) => Repo.Data("oops", name);
 
     [Fact]
     public async Task Triage_json_has_title_signature_panic_line_and_call_trace()

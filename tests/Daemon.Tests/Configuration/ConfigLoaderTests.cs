@@ -18,7 +18,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [Fact]
     public void Shipped_default_config_is_valid()
     {
-        var path = Path.Join(Deploy.SystemdUnitTests.RepoRoot(), "deploy/systemd/kdumpd.json");
+        var path = Path.Join(Repo.Root, "deploy/systemd/kdumpd.json");
 
         var result = ConfigLoader.Load(path, new Dictionary<string, string?>());
 

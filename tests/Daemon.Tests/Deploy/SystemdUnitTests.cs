@@ -40,7 +40,7 @@ public sealed partial class SystemdUnitTests : IDisposable
     [Fact]
     public void Unit_lets_the_plan_read_kcore_and_kallsyms_and_keeps_tunables_read_only()
     {
-        var unit = File.ReadAllLines(Path.Join(RepoRoot(), "deploy/systemd/kdumpd.service"));
+        var unit = File.ReadAllLines(Path.Join(Repo.Root, "deploy/systemd/kdumpd.service"));
 
         // ProtectKernelTunables=yes makes /proc/kcore and /proc/kallsyms inaccessible (systemd.exec(5)).
         unit.Should().Contain("ProtectKernelTunables=no");
@@ -66,21 +66,8 @@ public sealed partial class SystemdUnitTests : IDisposable
         var dir = Path.Join(_root, "etc/systemd/system");
         Directory.CreateDirectory(dir);
         var unit = Path.Join(dir, "kdumpd.service");
-        File.Copy(Path.Join(RepoRoot(), "deploy/systemd/kdumpd.service"), unit);
+        File.Copy(Path.Join(Repo.Root, "deploy/systemd/kdumpd.service"), unit);
         return unit;
-    }
-
-    internal static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Join(dir.FullName, "Daemon.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Daemon.sln not found above " + AppContext.BaseDirectory);
     }
 
     private static (int Code, string Output) Run(string file, string arguments)

@@ -23,7 +23,7 @@ public class UeventDispatcherTests
 
     private static UeventMessage Parse(string fixture)
     {
-        UeventParser.TryParse(File.ReadAllBytes(Path.Combine(RepoRoot(), "tests", "data", "uevents", fixture)), out var message, out _).Should().BeTrue(fixture);
+        UeventParser.TryParse(File.ReadAllBytes(Fixture(fixture)), out var message, out _).Should().BeTrue(fixture);
         return message!;
     }
 
@@ -32,7 +32,7 @@ public class UeventDispatcherTests
     {
         await using var rig = new WatcherRig();
         var dispatcher = new UeventDispatcher(rig.Coordinator, Serilog.Core.Logger.None);
-        var root = Path.Combine(RepoRoot(), "tests", "data", "uevents");
+        var root = Fixture(".");
         var datagrams = Directory.GetFiles(Path.Combine(root, "memory-hotadd-6.1", "memadd"), "00*.bin").Order(StringComparer.Ordinal)
             .Concat(Directory.GetFiles(Path.Combine(root, "cpu-hotadd-6.1", "online-cpu"), "00*.bin").Order(StringComparer.Ordinal))
             .Select(File.ReadAllBytes)
@@ -53,16 +53,6 @@ public class UeventDispatcherTests
         stats.ReloadsByTrigger[ReloadTriggerKind.MemoryHotplug].Should().Be(1);
     }
 
-    internal static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Daemon.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("no Daemon.sln above the test binaries");
-    }
+    /// <summary>A captured uevent datagram (or folder of them) under tests/data/uevents.</summary>
+    internal static string Fixture(string name) => Repo.Data("uevents", name);
 }
