@@ -10,8 +10,10 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cache=${KDUMPD_INSTALLED_CACHE:-/var/tmp/kdumpd-installed}
 cd "$root"
+# a given binary (KDUMPD_BINARY, kdumpd-init beside it) is part of what the package is built from
 key=$( { git ls-files -co --exclude-standard -- src deploy Directory.Build.props Directory.Packages.props global.json \
-          | grep -v '/bin/\|/obj/' | sort | xargs -r sha256sum; } | sha256sum | cut -c1-12)
+          | grep -v '/bin/\|/obj/' | sort | xargs -r sha256sum
+        [ -z "${KDUMPD_BINARY:-}" ] || sha256sum "$KDUMPD_BINARY" "$(dirname "$KDUMPD_BINARY")/kdumpd-init"; } | sha256sum | cut -c1-12)
 out=$cache/deb-$key
 if ! ls "$out"/kdumpd_*.deb >/dev/null 2>&1; then
     rm -rf "$out.tmp"; mkdir -p "$out.tmp"
