@@ -31,6 +31,10 @@ public sealed class StartupPlanTests : IDisposable
         return StartupPlan.Start(options, new HostRoot(_root), DaemonHost.LoadingOptionsFrom(options), new GenerationStore(database));
     }
 
+    /// <summary>The planning a configuration reload puts in force instead of the start's (same host, other options).</summary>
+    private static HostPlanning Replacing(StartupPlan startup) =>
+        new(startup.Planning.Root, DaemonHost.LoadingOptionsFrom(new KdumpdOptions()), startup.Planning.Layout);
+
     [Fact]
     public async Task The_first_probe_takes_the_pass_made_at_start_and_only_once()
     {
@@ -50,7 +54,7 @@ public sealed class StartupPlanTests : IDisposable
     public async Task A_planning_that_replaced_the_one_at_start_plans_afresh()
     {
         var startup = Start();
-        var reloaded = new HostPlanning(startup.Planning.Root, DaemonHost.LoadingOptionsFrom(new KdumpdOptions()), startup.Planning.Layout);
+        var reloaded = Replacing(startup);
 
         var taken = await startup.TakeAsync(reloaded, TestContext.Current.CancellationToken);
 
@@ -74,7 +78,7 @@ public sealed class StartupPlanTests : IDisposable
     {
         File.Delete(Path.Join(_root, "proc", "iomem"));
         var startup = Start();
-        var reloaded = new HostPlanning(startup.Planning.Root, DaemonHost.LoadingOptionsFrom(new KdumpdOptions()), startup.Planning.Layout);
+        var reloaded = Replacing(startup);
 
         var taken = await startup.TakeAsync(reloaded, TestContext.Current.CancellationToken);
 
