@@ -4,6 +4,7 @@ using Kdumpd.Api.Auth;
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
 using Kdumpd.Core.Loading;
+using Kdumpd.Core.Processes;
 using Kdumpd.Daemon.Configuration;
 using Kdumpd.Daemon.Hosting;
 using Kdumpd.Daemon.Logging;
@@ -38,6 +39,7 @@ public static class RunCommand
         TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
+        var cliMs = (long)StartupClock.SinceMain.TotalMilliseconds;
         var overrides = new Dictionary<string, string?>
         {
             ["HostRoot"] = hostRoot,
@@ -94,8 +96,9 @@ public static class RunCommand
 
         // Every millisecond between the unit's start and the first load is a crash that would not be captured.
         logger.Information(
-            "Built the daemon in {StartMs} ms (configuration {ConfigurationMs} ms, database, services and web host {BuildMs} ms); the first plan has been under way since the database opened",
-            (long)started.Elapsed.TotalMilliseconds, (long)configured.TotalMilliseconds, (long)(started.Elapsed - configured).TotalMilliseconds);
+            "Built the daemon in {StartMs} ms (configuration {ConfigurationMs} ms, database, services and web host {BuildMs} ms), after the exec's {ExecToMainMs} ms to Main and the command line's {CommandLineMs} ms; {MajorFaults} page faults read the disk; the first pass (plan and load) has been under way since the database opened",
+            (long)started.Elapsed.TotalMilliseconds, (long)configured.TotalMilliseconds, (long)(started.Elapsed - configured).TotalMilliseconds,
+            StartupClock.ExecToMain() is { } exec ? (long)exec.TotalMilliseconds : null, cliMs, StartupClock.MajorFaults());
         if (sample)
         {
             await output.WriteLineAsync($"kdumpd sample: host {options.HostRoot}, dry-run loader, dumps in {options.DumpDir}, database {options.Database}");

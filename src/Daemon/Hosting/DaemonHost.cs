@@ -42,8 +42,19 @@ public static class DaemonHost
         var host = new HostRoot(options.HostRoot);
         var loadingOptions = LoadingOptionsFrom(options);
 
-        // The first plan needs only the database's last load: it runs while everything below is built.
-        var startupPlan = StartupPlan.Start(options, host, loadingOptions, generations);
+        // The first pass (plan and load) needs nothing more: it runs while the web host is built.
+        var arming = PanicKernelArming.Create(options, context, host, generations, CoordinatorOptionsFrom(options), TimeProvider.System, logger);
+        KdumpdService? service = null;
+        var metrics = new KdumpdMetrics(() => (service ?? throw new InvalidOperationException("metrics scraped before the daemon was built")).Metrics());
+        arming.Coordinator.PassCompleted += pass =>
+        {
+            if (pass.ReloadDuration is { } duration)
+            {
+                metrics.ObserveReload(duration);
+            }
+        };
+        arming.Start();
+        var watch = WatchOptionsFrom(options, context, host, loadingOptions);
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -77,28 +88,18 @@ public static class DaemonHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(host);
         builder.Services.AddSingleton(database);
-        builder.Services.AddSingleton(startupPlan);
-        builder.Services.AddSingleton(new DaemonState { HostRootPath = host.Root });
-        builder.Services
-            .AddPanicKernel(options, host, loadingOptions, generations)
-            .AddReloadWatching(WatchOptionsFrom(options, context, host, loadingOptions))
+        arming.AddTo(builder.Services, generations)
+            .AddReloadWatching(watch)
             .AddCatalog(options)
             .AddEgress(options)
             .AddServiceLifecycle(options);
         builder.Services.AddSingleton<KdumpdService>();
         builder.Services.AddSingleton<IKdumpdService>(sp => sp.GetRequiredService<KdumpdService>());
-        builder.Services.AddSingleton(sp => new KdumpdMetrics(sp.GetRequiredService<KdumpdService>().Metrics));
-        builder.Services.AddKdumpdApi(new ApiTokenSet(LiveConfiguration.TokensFrom(options, context)));
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddKdumpdApi(arming.Tokens);
         configure?.Invoke(builder);
         var app = builder.Build();
-        var metrics = app.Services.GetRequiredService<KdumpdMetrics>();
-        app.Services.GetRequiredService<ReloadCoordinator>().PassCompleted += pass =>
-        {
-            if (pass.ReloadDuration is { } duration)
-            {
-                metrics.ObserveReload(duration);
-            }
-        };
+        service = app.Services.GetRequiredService<KdumpdService>();
         app.MapKdumpdApi(options.Api.PublicDocs);
         app.MapKdumpdDashboard();
         return app;
@@ -191,11 +192,14 @@ public static class DaemonHost
         KmsgPath = context.Sample || string.IsNullOrEmpty(options.Reload.Kmsg) ? null : options.Reload.Kmsg,
         Netlink = options.Reload.WatchUevents && !context.Sample,
         ReconcileInterval = TimeSpan.FromSeconds(options.Reload.ReconcileSeconds),
-        Coordinator = new ReloadCoordinatorOptions
-        {
-            QuietWindow = TimeSpan.FromMilliseconds(options.Reload.QuietWindowMs),
-            MaxDelay = TimeSpan.FromMilliseconds(options.Reload.MaxDelayMs),
-        },
+        Coordinator = CoordinatorOptionsFrom(options),
+    };
+
+    /// <summary>How the reload coordinator batches a burst of triggers, from configuration.</summary>
+    private static ReloadCoordinatorOptions CoordinatorOptionsFrom(KdumpdOptions options) => new()
+    {
+        QuietWindow = TimeSpan.FromMilliseconds(options.Reload.QuietWindowMs),
+        MaxDelay = TimeSpan.FromMilliseconds(options.Reload.MaxDelayMs),
     };
 
     /// <summary>The distribution's default capture kernel/initrd as a real path, for the file watcher; null when not found.</summary>

@@ -7,15 +7,13 @@ namespace Kdumpd.Daemon.Hosting;
 /// The reload coordinator's hands: a probe is one planning pass over the live host plus the kernel's
 /// own word on what is loaded; a reload is one load call through <see cref="PanicKernelService"/>,
 /// which records the generation with the plan JSON and header bytes. Each probe plans with the
-/// configuration in force (<see cref="LiveConfiguration"/>); the first takes the plan made while the
-/// daemon was being built (<see cref="StartupPlan"/>).
+/// configuration in force (<see cref="LiveConfiguration"/>).
 /// </summary>
 public sealed class DaemonReloadTarget(
     LiveConfiguration configuration,
     PanicKernelService loading,
     CrashHotplugReader crashHotplug,
     DaemonState state,
-    StartupPlan startupPlan,
     Serilog.ILogger log) : IReloadTarget
 {
     /// <summary>A pass slower than this is logged at Information (at boot it sits between start and armed).</summary>
@@ -29,7 +27,7 @@ public sealed class DaemonReloadTarget(
         // A changed configuration file is read (and, when valid, applied) before the pass plans with it.
         configuration.ReloadIfFileChanged("configuration file changed");
         var planning = configuration.Planning;
-        var planned = await startupPlan.TakeAsync(planning, cancellationToken) ?? planning.PlanNow();
+        var planned = planning.PlanNow();
         LogTimings(planned);
         state.SetPlan(planned);
         // One reading per pass: the kexec files and crash_hotplug come from the planner's snapshot.

@@ -29,7 +29,7 @@ public sealed class LiveConfiguration
     private readonly ApiTokenSet _tokens;
     private readonly OperatorReloadGate _operatorGate;
     private readonly IReadOnlyList<ApiToken> _ephemeralTokens;
-    private readonly ILogger<LiveConfiguration> _log;
+    private readonly Serilog.ILogger _log;
     private IReadOnlyDictionary<string, string>? _inForce;
     private byte[]? _digest;
     private KdumpdOptions _options;
@@ -38,12 +38,13 @@ public sealed class LiveConfiguration
 
     /// <param name="options">The configuration the daemon was built with.</param>
     /// <param name="context">Where it came from (<see cref="RunContext.Source"/>; none for a daemon built in code) and the flattened keys read at start.</param>
-    /// <param name="startup">The first plan, under way: its planning is the one in force at start.</param>
+    /// <param name="planning">The planning pass these options give (<see cref="DaemonHost.PlanningFor"/>).</param>
+    /// <param name="loadedBy">The loader of the last successful load, which chose <paramref name="planning"/>'s header layout.</param>
     public LiveConfiguration(KdumpdOptions options, RunContext context, HostRoot host, PanicKernelService loading, ApiTokenSet tokens,
-        OperatorReloadGate operatorGate, StartupPlan startup, ILogger<LiveConfiguration> log)
+        OperatorReloadGate operatorGate, HostPlanning planning, string? loadedBy, Serilog.ILogger log)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(startup);
+        ArgumentNullException.ThrowIfNull(log);
         _options = options;
         _source = context.Source;
         _atStart = context.Configuration is { } start ? Flatten(start) : null;
@@ -54,9 +55,9 @@ public sealed class LiveConfiguration
         _tokens = tokens;
         _operatorGate = operatorGate;
         _ephemeralTokens = EphemeralTokens(context);
-        _log = log;
-        _loadedBy = startup.LoadedBy;
-        _planning = startup.Planning;
+        _log = log.ForContext<LiveConfiguration>();
+        _loadedBy = loadedBy;
+        _planning = planning;
     }
 
     /// <summary>The options in force; read the <see cref="AppliedLive"/> keys from here, the others from the start's options.</summary>
@@ -118,7 +119,7 @@ public sealed class LiveConfiguration
     {
         if (_source is null)
         {
-            _log.LogInformation("Configuration reload ({Reason}): this daemon was built without a configuration source; nothing re-read", reason);
+            _log.Information("Configuration reload ({Reason}): this daemon was built without a configuration source; nothing re-read", reason);
             return new ConfigurationReloadResult(false, ["no configuration source"], [], []);
         }
 
@@ -128,7 +129,7 @@ public sealed class LiveConfiguration
             var loaded = _source.Load();
             if (loaded.Options is not { } options)
             {
-                _log.LogError("Configuration reload ({Reason}) refused: {Errors}; the configuration in force stays unchanged",
+                _log.Error("Configuration reload ({Reason}) refused: {Errors}; the configuration in force stays unchanged",
                     reason, string.Join("; ", loaded.Errors));
                 return new ConfigurationReloadResult(false, loaded.Errors, [], []);
             }
@@ -148,12 +149,12 @@ public sealed class LiveConfiguration
             _inForce = keys;
 
             var names = tokens.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-            _log.LogInformation(
+            _log.Information(
                 "Configuration reloaded ({Reason}) from {Source}: changed and applied {AppliedKeys}; {TokenCount} API tokens in force (added {TokensAdded}, removed {TokensRemoved})",
                 reason, _source.Describe(), applied, tokens.Count, names.Except(before).ToArray(), before.Except(names).ToArray());
             foreach (var key in restart)
             {
-                _log.LogWarning("Configuration: {Key} changed in {Source} but needs a restart (systemctl restart kdumpd); the value read at start stays in force",
+                _log.Warning("Configuration: {Key} changed in {Source} but needs a restart (systemctl restart kdumpd); the value read at start stays in force",
                     key, _source.Describe());
             }
 

@@ -3,10 +3,12 @@ using Kdumpd.Core.Reload;
 namespace Kdumpd.Daemon.Watchers;
 
 /// <summary>
-/// Hosts the <see cref="ReloadCoordinator"/> loop and posts the Startup trigger. Its start returns only
-/// after the first pass has finished (armed, or refused with its reason), bounded by
-/// <see cref="FirstPassBound"/>: the host signals READY=1 to systemd after every hosted service has
-/// started, so READY means "the first load attempt is over", not "the runtime is up".
+/// Runs the <see cref="ReloadCoordinator"/> loop, started with the Startup trigger. The daemon starts
+/// the loop before its web host is built (<see cref="StartLoop"/>); otherwise the service's start does.
+/// Its start returns only after the first pass has finished (armed, or refused with its reason),
+/// bounded by <see cref="FirstPassBound"/>: the host signals READY=1 to systemd after every hosted
+/// service has started, so READY means "the first load attempt is over", not "the runtime is up".
+/// A loop that fails stops the host, as any background service's failure does.
 /// </summary>
 public sealed class ReloadCoordinatorService : BackgroundService
 {
@@ -15,6 +17,11 @@ public sealed class ReloadCoordinatorService : BackgroundService
 
     private readonly ReloadCoordinator _coordinator;
     private readonly TaskCompletionSource<ReloadPassRecord> _firstPass = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // The loop may run before the host exists, so it has its own stop, tied to the host's once it runs.
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _gate = new();
+    private Task? _loop;
 
     public ReloadCoordinatorService(ReloadCoordinator coordinator)
     {
@@ -25,8 +32,25 @@ public sealed class ReloadCoordinatorService : BackgroundService
     /// <summary>The first pass, once it has finished.</summary>
     public Task<ReloadPassRecord> FirstPass => _firstPass.Task;
 
+    /// <summary>Posts the Startup trigger and runs the loop on the thread pool; only the first call does anything.</summary>
+    public void StartLoop()
+    {
+        lock (_gate)
+        {
+            if (_loop is not null)
+            {
+                return;
+            }
+
+            _coordinator.Post(ReloadTrigger.Startup(_coordinator.Time.GetUtcNow()));
+            var stopping = _stopping.Token;
+            _loop = Task.Run(() => _coordinator.RunAsync(stopping), CancellationToken.None);
+        }
+    }
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        StartLoop();
         await base.StartAsync(cancellationToken);
         try
         {
@@ -36,17 +60,40 @@ public sealed class ReloadCoordinatorService : BackgroundService
         {
             // Readiness is then reported as it is (unarmed) rather than the start being killed by systemd.
         }
-        finally
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        StartLoop();
+        Task loop;
+        lock (_gate)
+        {
+            loop = _loop!;
+        }
+
+        await using (stoppingToken.Register(_stopping.Cancel))
+        {
+            await loop;
+        }
+    }
+
+    /// <summary>
+    /// Also stops a loop whose host never started (the daemon's build failed after <see cref="StartLoop"/>).
+    /// May be called twice (one instance, two registrations); the token source is cancelled, not disposed,
+    /// as the loop may still be unwinding with its token.
+    /// </summary>
+    public override void Dispose()
+    {
+        _coordinator.PassCompleted -= OnPass;
+        _stopping.Cancel();
+        base.Dispose();
+    }
+
+    private void OnPass(ReloadPassRecord pass)
+    {
+        if (_firstPass.TrySetResult(pass))
         {
             _coordinator.PassCompleted -= OnPass;
         }
     }
-
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        _coordinator.Post(ReloadTrigger.Startup(_coordinator.Time.GetUtcNow()));
-        return _coordinator.RunAsync(stoppingToken);
-    }
-
-    private void OnPass(ReloadPassRecord pass) => _firstPass.TrySetResult(pass);
 }

@@ -8,8 +8,9 @@ public static class WatchServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the reload coordinator and every watcher as hosted services. The caller registers
-    /// the <see cref="IReloadTarget"/> (planner + loader). A Serilog.ILogger in the container is used
-    /// for the Core types, else Serilog's static Log.Logger.
+    /// the <see cref="IReloadTarget"/> (planner + loader), or the coordinator, its stats and its loop
+    /// service already made (the daemon makes them before its web host). A Serilog.ILogger in the
+    /// container is used for the Core types, else Serilog's static Log.Logger.
     /// </summary>
     public static IServiceCollection AddReloadWatching(this IServiceCollection services, WatchOptions options)
     {
@@ -17,8 +18,8 @@ public static class WatchServiceCollectionExtensions
         options.Coordinator.Validate();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options);
-        services.AddSingleton<ReloadStats>();
-        services.AddSingleton(sp => new ReloadCoordinator(
+        services.TryAddSingleton<ReloadStats>();
+        services.TryAddSingleton(sp => new ReloadCoordinator(
             sp.GetRequiredService<IReloadTarget>(),
             options.Coordinator,
             sp.GetRequiredService<TimeProvider>(),
@@ -27,7 +28,8 @@ public static class WatchServiceCollectionExtensions
         services.AddSingleton(sp => new UeventDispatcher(
             sp.GetRequiredService<ReloadCoordinator>(),
             sp.GetService<Serilog.ILogger>() ?? Serilog.Log.Logger));
-        services.AddHostedService<ReloadCoordinatorService>();
+        services.TryAddSingleton<ReloadCoordinatorService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReloadCoordinatorService>());
         if (options.Netlink)
         {
             services.AddSingleton<NetlinkUeventListener>();
