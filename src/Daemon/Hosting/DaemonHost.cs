@@ -43,7 +43,7 @@ public static class DaemonHost
         var loadingOptions = LoadingOptionsFrom(options);
 
         // The first pass (plan and load) needs nothing more: it runs while the web host is built.
-        var arming = PanicKernelArming.Create(options, context, host, generations, CoordinatorOptionsFrom(options), TimeProvider.System, logger);
+        var arming = new PanicKernelArming(options, context, host, generations, loadingOptions, CoordinatorOptionsFrom(options), TimeProvider.System, logger);
         KdumpdService? service = null;
         var metrics = new KdumpdMetrics(() => (service ?? throw new InvalidOperationException("metrics scraped before the daemon was built")).Metrics());
         arming.Coordinator.PassCompleted += pass =>
@@ -88,7 +88,7 @@ public static class DaemonHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(host);
         builder.Services.AddSingleton(database);
-        arming.AddTo(builder.Services, generations)
+        arming.AddTo(builder.Services)
             .AddReloadWatching(watch)
             .AddCatalog(options)
             .AddEgress(options)

@@ -18,29 +18,32 @@ namespace Kdumpd.Daemon.Hosting;
 /// </summary>
 public sealed class PanicKernelArming
 {
-    private PanicKernelArming(
-        PanicKernelService loading,
-        LiveConfiguration configuration,
-        ReloadCoordinator coordinator,
-        ReloadCoordinatorService loop,
-        ReadinessEvaluator readiness,
-        CrashHotplugReader crashHotplug,
-        OperatorReloadGate operatorGate,
-        ReloadStats stats,
-        DaemonState state,
-        ApiTokenSet tokens)
+    /// <summary>Makes the objects; nothing runs until <see cref="Start"/>.</summary>
+    /// <param name="loading">The loading options these options give (<see cref="DaemonHost.LoadingOptionsFrom"/>).</param>
+    public PanicKernelArming(KdumpdOptions options, RunContext context, HostRoot host, GenerationStore generations, LoadingOptions loading,
+        ReloadCoordinatorOptions coordinatorOptions, TimeProvider time, Serilog.ILogger logger)
     {
-        Loading = loading;
-        Configuration = configuration;
-        Coordinator = coordinator;
-        Loop = loop;
-        Readiness = readiness;
-        CrashHotplug = crashHotplug;
-        OperatorGate = operatorGate;
-        Stats = stats;
-        State = state;
-        Tokens = tokens;
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(generations);
+        ArgumentNullException.ThrowIfNull(loading);
+        Generations = generations;
+        var loaders = new PanicKernelLoaders(new KexecSysfs(host), new KexecSyscalls(), new ProcessRunner(), loading.KexecTools);
+        Loading = new PanicKernelService(host, loaders, generations, loading, time, logger);
+        Tokens = new ApiTokenSet(LiveConfiguration.TokensFrom(options, context));
+        OperatorGate = new OperatorReloadGate(time, TimeSpan.FromSeconds(options.Reload.OperatorIntervalSeconds));
+
+        // The header layout follows the loader of the last successful load, read from the database.
+        var loadedBy = generations.LatestLoaded()?.Loader;
+        var planning = DaemonHost.PlanningFor(options, host, loading, loadedBy);
+        Configuration = new LiveConfiguration(options, context, host, Loading, Tokens, OperatorGate, planning, loadedBy, logger);
+        State = new DaemonState { HostRootPath = host.Root };
+        CrashHotplug = new CrashHotplugReader(host, time);
+        Readiness = new ReadinessEvaluator(host, generations, time);
+        Coordinator = new ReloadCoordinator(new DaemonReloadTarget(Configuration, Loading, CrashHotplug, State, logger), coordinatorOptions, time, Stats, logger);
+        Loop = new ReloadCoordinatorService(Coordinator);
     }
+
+    public GenerationStore Generations { get; }
 
     public PanicKernelService Loading { get; }
 
@@ -57,37 +60,12 @@ public sealed class PanicKernelArming
 
     public OperatorReloadGate OperatorGate { get; }
 
-    public ReloadStats Stats { get; }
+    public ReloadStats Stats { get; } = new();
 
     public DaemonState State { get; }
 
     /// <summary>The API's tokens: a configuration reload replaces them, so they live with the configuration in force.</summary>
     public ApiTokenSet Tokens { get; }
-
-    /// <summary>Makes the objects; nothing runs until <see cref="Start"/>.</summary>
-    public static PanicKernelArming Create(KdumpdOptions options, RunContext context, HostRoot host, GenerationStore generations,
-        ReloadCoordinatorOptions coordinatorOptions, TimeProvider time, Serilog.ILogger logger)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(generations);
-        var loadingOptions = DaemonHost.LoadingOptionsFrom(options);
-        var loaders = new PanicKernelLoaders(new KexecSysfs(host), new KexecSyscalls(), new ProcessRunner(), loadingOptions.KexecTools);
-        var loading = new PanicKernelService(host, loaders, generations, loadingOptions, time, logger);
-        var tokens = new ApiTokenSet(LiveConfiguration.TokensFrom(options, context));
-        var operatorGate = new OperatorReloadGate(time, TimeSpan.FromSeconds(options.Reload.OperatorIntervalSeconds));
-
-        // The header layout follows the loader of the last successful load, read from the database.
-        var loadedBy = generations.LatestLoaded()?.Loader;
-        var planning = DaemonHost.PlanningFor(options, host, loadingOptions, loadedBy);
-        var configuration = new LiveConfiguration(options, context, host, loading, tokens, operatorGate, planning, loadedBy, logger);
-        var state = new DaemonState { HostRootPath = host.Root };
-        var crashHotplug = new CrashHotplugReader(host, time);
-        var target = new DaemonReloadTarget(configuration, loading, crashHotplug, state, logger);
-        var stats = new ReloadStats();
-        var coordinator = new ReloadCoordinator(target, coordinatorOptions, time, stats, logger);
-        return new PanicKernelArming(loading, configuration, coordinator, new ReloadCoordinatorService(coordinator), new ReadinessEvaluator(host, generations, time),
-            crashHotplug, operatorGate, stats, state, tokens);
-    }
 
     /// <summary>Starts the coordinator's loop with the first pass; the web host's start then waits for that pass (READY).</summary>
     public void Start() => Loop.StartLoop();
@@ -96,10 +74,10 @@ public sealed class PanicKernelArming
     /// Gives the web host's container these instances. Registered by factory, so that the container
     /// disposes of them (and stops the loop) even when the host is never started.
     /// </summary>
-    public IServiceCollection AddTo(IServiceCollection services, GenerationStore generations)
+    public IServiceCollection AddTo(IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddSingleton(generations);
+        services.AddSingleton(Generations);
         services.AddSingleton(_ => Loading);
         services.AddSingleton(_ => Configuration);
         services.AddSingleton(_ => Coordinator);

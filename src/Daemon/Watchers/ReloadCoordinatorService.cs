@@ -33,20 +33,7 @@ public sealed class ReloadCoordinatorService : BackgroundService
     public Task<ReloadPassRecord> FirstPass => _firstPass.Task;
 
     /// <summary>Posts the Startup trigger and runs the loop on the thread pool; only the first call does anything.</summary>
-    public void StartLoop()
-    {
-        lock (_gate)
-        {
-            if (_loop is not null)
-            {
-                return;
-            }
-
-            _coordinator.Post(ReloadTrigger.Startup(_coordinator.Time.GetUtcNow()));
-            var stopping = _stopping.Token;
-            _loop = Task.Run(() => _coordinator.RunAsync(stopping), CancellationToken.None);
-        }
-    }
+    public void StartLoop() => _ = Loop();
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -64,16 +51,9 @@ public sealed class ReloadCoordinatorService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        StartLoop();
-        Task loop;
-        lock (_gate)
-        {
-            loop = _loop!;
-        }
-
         await using (stoppingToken.Register(_stopping.Cancel))
         {
-            await loop;
+            await Loop();
         }
     }
 
@@ -87,6 +67,22 @@ public sealed class ReloadCoordinatorService : BackgroundService
         _coordinator.PassCompleted -= OnPass;
         _stopping.Cancel();
         base.Dispose();
+    }
+
+    /// <summary>The loop, started by the first call.</summary>
+    private Task Loop()
+    {
+        lock (_gate)
+        {
+            if (_loop is null)
+            {
+                _coordinator.Post(ReloadTrigger.Startup(_coordinator.Time.GetUtcNow()));
+                var stopping = _stopping.Token;
+                _loop = Task.Run(() => _coordinator.RunAsync(stopping), CancellationToken.None);
+            }
+
+            return _loop;
+        }
     }
 
     private void OnPass(ReloadPassRecord pass)
