@@ -1,3 +1,4 @@
+using Kdumpd.Core.Processes;
 using Kdumpd.Daemon.Watchers;
 
 namespace Kdumpd.Daemon.Hosting;
@@ -7,7 +8,8 @@ namespace Kdumpd.Daemon.Hosting;
 /// the plan and its header, the web host's build, the first catalogue scan. Once all of that is over
 /// (listening, first pass done, first scan done), one aggressive, compacting collection hands the
 /// start's garbage back to the system, instead of the GC keeping it for a next allocation burst that
-/// an idle daemon does not have.
+/// an idle daemon does not have; and the executable's read-only pages the start ran are dropped
+/// (<see cref="ExecutablePages"/>: they stay in the page cache for the next reload).
 /// </summary>
 public sealed class StartupMemoryTrim(IHostApplicationLifetime lifetime, ReloadCoordinatorService loop, CatalogMaintenanceService catalog, Serilog.ILogger log)
     : BackgroundService
@@ -24,6 +26,11 @@ public sealed class StartupMemoryTrim(IHostApplicationLifetime lifetime, ReloadC
         stoppingToken.ThrowIfCancellationRequested();
         var before = GC.GetGCMemoryInfo().HeapSizeBytes;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        log.ForContext<StartupMemoryTrim>().Debug("Start-up over: managed heap {BeforeBytes} -> {AfterBytes} bytes", before, GC.GetGCMemoryInfo().HeapSizeBytes);
+        var releasedKiB = ExecutablePages.ReleaseReadOnly();
+        log.ForContext<StartupMemoryTrim>().Debug(
+            "Start-up over: managed heap {BeforeBytes} -> {AfterBytes} bytes; {ReleasedKiB} KiB of the executable's read-only pages dropped (kept in the page cache)",
+            before,
+            GC.GetGCMemoryInfo().HeapSizeBytes,
+            releasedKiB);
     }
 }
