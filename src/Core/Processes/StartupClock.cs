@@ -4,19 +4,32 @@ using System.Runtime.InteropServices;
 namespace Kdumpd.Core.Processes;
 
 /// <summary>
-/// Where this process's start went, for the start-up log: from the exec to <c>Main</c> (the runtime's
-/// own start, and the executable paged in from the disk), from <c>Main</c> on, and how many pages
-/// were read from the disk to run it (a cold page cache at boot makes a large executable slow to start).
+/// Where this process's start went, for the start-up log: from the fork to <c>Main</c> (under systemd the
+/// unit's sandbox set up before the exec, then the runtime's own start and the executable paged in from
+/// the disk), from <c>Main</c> on, and how many pages were read from the disk to run it (a cold page
+/// cache at boot makes a large executable slow to start).
 /// </summary>
 public static partial class StartupClock
 {
     private static long _main;
+    private static TimeSpan? _cpuBeforeMain;
 
     /// <summary>Called first thing in Main.</summary>
-    public static void MarkMain() => _main = Stopwatch.GetTimestamp();
+    public static void MarkMain()
+    {
+        _main = Stopwatch.GetTimestamp();
+        _cpuBeforeMain = CpuTime();
+    }
 
-    /// <summary>Time from the exec to <see cref="MarkMain"/>; null when unknown.</summary>
-    public static TimeSpan? ExecToMain()
+    /// <summary>
+    /// CPU time this process had used when <see cref="MarkMain"/> ran: what the fork's child did before
+    /// the exec (systemd's sandbox set-up), the exec and the runtime's start. Against
+    /// <see cref="ForkToMain"/> it tells work from waiting (for the disk, or for a CPU the rest of the boot holds).
+    /// </summary>
+    public static TimeSpan? CpuBeforeMain => _cpuBeforeMain;
+
+    /// <summary>Time from the process's creation (the kernel's start time is the fork's, not the exec's) to <see cref="MarkMain"/>; null when unknown.</summary>
+    public static TimeSpan? ForkToMain()
     {
         if (_main == 0)
         {
@@ -43,6 +56,19 @@ public static partial class StartupClock
         // struct rusage on 64-bit Linux: two struct timeval (16 bytes each), then 14 longs; ru_majflt is the 6th.
         Span<long> usage = stackalloc long[18];
         return GetRusage(0 /* RUSAGE_SELF */, ref MemoryMarshal.GetReference(usage)) == 0 ? usage[4 + 5] : null;
+    }
+
+    /// <summary>User and system CPU time of this process so far (getrusage's ru_utime + ru_stime); null when unknown.</summary>
+    public static TimeSpan? CpuTime()
+    {
+        // ru_utime and ru_stime: struct timeval each (seconds, then microseconds) on 64-bit Linux.
+        Span<long> usage = stackalloc long[18];
+        if (GetRusage(0 /* RUSAGE_SELF */, ref MemoryMarshal.GetReference(usage)) != 0)
+        {
+            return null;
+        }
+
+        return TimeSpan.FromSeconds(usage[0] + usage[2]) + TimeSpan.FromMicroseconds(usage[1] + usage[3]);
     }
 
     [LibraryImport("libc", EntryPoint = "getrusage")]

@@ -96,9 +96,10 @@ public static class RunCommand
 
         // Every millisecond between the unit's start and the first load is a crash that would not be captured.
         logger.Information(
-            "Built the daemon in {StartMs} ms (configuration {ConfigurationMs} ms, database, services and web host {BuildMs} ms), after the exec's {ExecToMainMs} ms to Main and the command line's {CommandLineMs} ms; {MajorFaults} page faults read the disk; the first pass (plan and load) has been under way since the database opened",
+            "Built the daemon in {StartMs} ms (configuration {ConfigurationMs} ms, database, services and web host {BuildMs} ms), after {ForkToMainMs} ms from the fork to Main (CPU {CpuBeforeMainMs} ms) and the command line's {CommandLineMs} ms; {MajorFaults} page faults read the disk; the first pass (plan and load) has been under way since the database opened",
             (long)started.Elapsed.TotalMilliseconds, (long)configured.TotalMilliseconds, (long)(started.Elapsed - configured).TotalMilliseconds,
-            StartupClock.ExecToMain() is { } exec ? (long)exec.TotalMilliseconds : null, cliMs, StartupClock.MajorFaults());
+            StartupClock.ForkToMain() is { } fork ? (long)fork.TotalMilliseconds : null,
+            StartupClock.CpuBeforeMain is { } cpu ? (long)cpu.TotalMilliseconds : null, cliMs, StartupClock.MajorFaults());
         if (sample)
         {
             await output.WriteLineAsync($"kdumpd sample: host {options.HostRoot}, dry-run loader, dumps in {options.DumpDir}, database {options.Database}");
