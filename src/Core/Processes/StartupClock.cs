@@ -53,22 +53,31 @@ public static partial class StartupClock
     /// <summary>Page faults of this process that read from the disk so far (getrusage's ru_majflt); null when unknown.</summary>
     public static long? MajorFaults()
     {
-        // struct rusage on 64-bit Linux: two struct timeval (16 bytes each), then 14 longs; ru_majflt is the 6th.
-        Span<long> usage = stackalloc long[18];
-        return GetRusage(0 /* RUSAGE_SELF */, ref MemoryMarshal.GetReference(usage)) == 0 ? usage[4 + 5] : null;
+        Span<long> usage = stackalloc long[RusageFields.Count];
+        return ReadUsage(usage) ? usage[RusageFields.MajorFaults] : null;
     }
 
     /// <summary>User and system CPU time of this process so far (getrusage's ru_utime + ru_stime); null when unknown.</summary>
     public static TimeSpan? CpuTime()
     {
-        // ru_utime and ru_stime: struct timeval each (seconds, then microseconds) on 64-bit Linux.
-        Span<long> usage = stackalloc long[18];
-        if (GetRusage(0 /* RUSAGE_SELF */, ref MemoryMarshal.GetReference(usage)) != 0)
-        {
-            return null;
-        }
+        Span<long> usage = stackalloc long[RusageFields.Count];
+        return ReadUsage(usage)
+            ? TimeSpan.FromSeconds(usage[RusageFields.UserSeconds] + usage[RusageFields.SystemSeconds])
+                + TimeSpan.FromMicroseconds(usage[RusageFields.UserMicroseconds] + usage[RusageFields.SystemMicroseconds])
+            : null;
+    }
 
-        return TimeSpan.FromSeconds(usage[0] + usage[2]) + TimeSpan.FromMicroseconds(usage[1] + usage[3]);
+    private static bool ReadUsage(Span<long> usage) => GetRusage(0 /* RUSAGE_SELF */, ref MemoryMarshal.GetReference(usage)) == 0;
+
+    /// <summary>struct rusage on 64-bit Linux, in longs: ru_utime and ru_stime (struct timeval: seconds, microseconds), then 14 longs.</summary>
+    private static class RusageFields
+    {
+        public const int Count = 18;
+        public const int UserSeconds = 0;
+        public const int UserMicroseconds = 1;
+        public const int SystemSeconds = 2;
+        public const int SystemMicroseconds = 3;
+        public const int MajorFaults = 4 + 5;
     }
 
     [LibraryImport("libc", EntryPoint = "getrusage")]
