@@ -135,6 +135,7 @@ run_vm() {
     rm -rf "$RUN_DIR"; mkdir -p "$SHARE/state" "$SHARE/logs"
     cp "$E2E_DIR/guest/steps.sh" "$SHARE/steps.sh"
     cp "$E2E_DIR/guest/capture-block-sysfs.sh" "$SHARE/capture-block-sysfs.sh"
+    cp "$E2E_DIR/guest/arm-clock.sh" "$SHARE/arm-clock.sh"
     cp "$scen" "$SHARE/scenario.sh"
     # VM_* defaults, the run's config, then the scenario's own settings
     VM_MEM=1024; VM_SMP=2; VM_CRASHKERNEL=256M; VM_DRIVE=""
