@@ -96,7 +96,7 @@ public static class RunCommand
 
         // Every millisecond between the unit's start and the first load is a crash that would not be captured.
         logger.Information(
-            "Built the daemon in {StartMs} ms (configuration {ConfigurationMs} ms, database, services and web host {BuildMs} ms), after {ForkToMainMs} ms from the fork to Main (CPU {CpuBeforeMainMs} ms) and the command line's {CommandLineMs} ms; {MajorFaults} page faults read the disk; the first pass (plan and load) has been under way since the database opened",
+            "Built the daemon in {StartMs} ms (configuration {ConfigurationMs} ms; database, first pass, services and web host {BuildMs} ms), after {ForkToMainMs} ms from the fork to Main (CPU {CpuBeforeMainMs} ms) and the command line's {CommandLineMs} ms; {MajorFaults} page faults read the disk",
             (long)started.Elapsed.TotalMilliseconds, (long)configured.TotalMilliseconds, (long)(started.Elapsed - configured).TotalMilliseconds,
             StartupClock.ForkToMain() is { } fork ? (long)fork.TotalMilliseconds : null,
             StartupClock.CpuBeforeMain is { } cpu ? (long)cpu.TotalMilliseconds : null, cliMs, StartupClock.MajorFaults());

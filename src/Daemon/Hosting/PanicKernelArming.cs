@@ -12,7 +12,7 @@ namespace Kdumpd.Daemon.Hosting;
 /// <summary>
 /// What keeps the panic kernel loaded (the loaders, the loading service, the configuration in force,
 /// the reload coordinator and its target), made by hand as soon as the database is open, so that the
-/// daemon's first pass (plan and load) runs while ASP.NET builds the web host and the other services:
+/// daemon's first pass (plan and load) runs before ASP.NET builds the web host and the other services:
 /// at boot under emulation that build takes seconds, and a crash before the load is not captured.
 /// The web host's container is then given these same instances; nothing is built twice.
 /// </summary>

@@ -4,10 +4,11 @@ namespace Kdumpd.Daemon.Watchers;
 
 /// <summary>
 /// Runs the <see cref="ReloadCoordinator"/> loop, started with the Startup trigger. The daemon starts
-/// the loop before its web host is built (<see cref="StartLoop"/>); otherwise the service's start does.
-/// Its start returns only after the first pass has finished (armed, or refused with its reason),
-/// bounded by <see cref="FirstPassBound"/>: the host signals READY=1 to systemd after every hosted
-/// service has started, so READY means "the first load attempt is over", not "the runtime is up".
+/// the loop before its web host is built (<see cref="StartLoop"/>) and waits for the first pass before
+/// building it; otherwise the service's start does both. Its start returns only after the first pass
+/// has finished (armed, or refused with its reason), bounded by <see cref="FirstPassBound"/> from the
+/// loop's start: the host signals READY=1 to systemd after every hosted service has started, so READY
+/// means "the first load attempt is over", not "the runtime is up".
 /// A loop that fails stops the host, as any background service's failure does.
 /// </summary>
 public sealed class ReloadCoordinatorService : BackgroundService
@@ -22,6 +23,7 @@ public sealed class ReloadCoordinatorService : BackgroundService
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
     private Task? _loop;
+    private long _loopStartedAt;
 
     public ReloadCoordinatorService(ReloadCoordinator coordinator)
     {
@@ -39,13 +41,27 @@ public sealed class ReloadCoordinatorService : BackgroundService
     {
         StartLoop();
         await base.StartAsync(cancellationToken);
+        await WaitForFirstPassAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits until the first pass has finished or <see cref="FirstPassBound"/> has passed since the loop
+    /// started, whichever comes first; true when the pass has finished. One deadline for every waiter,
+    /// so waiting before the web host is built and again in <see cref="StartAsync"/> never adds up.
+    /// </summary>
+    public async Task<bool> WaitForFirstPassAsync(CancellationToken cancellationToken)
+    {
+        StartLoop();
+        var left = FirstPassBound - _coordinator.Time.GetElapsedTime(Interlocked.Read(ref _loopStartedAt));
         try
         {
-            await _firstPass.Task.WaitAsync(FirstPassBound, _coordinator.Time, cancellationToken);
+            await _firstPass.Task.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, _coordinator.Time, cancellationToken);
+            return true;
         }
         catch (TimeoutException)
         {
             // Readiness is then reported as it is (unarmed) rather than the start being killed by systemd.
+            return false;
         }
     }
 
@@ -76,6 +92,7 @@ public sealed class ReloadCoordinatorService : BackgroundService
         {
             if (_loop is null)
             {
+                Interlocked.Exchange(ref _loopStartedAt, _coordinator.Time.GetTimestamp());
                 _coordinator.Post(ReloadTrigger.Startup(_coordinator.Time.GetUtcNow()));
                 var stopping = _stopping.Token;
                 _loop = Task.Run(() => _coordinator.RunAsync(stopping), CancellationToken.None);

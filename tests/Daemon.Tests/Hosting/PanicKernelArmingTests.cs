@@ -10,7 +10,7 @@ using Serilog;
 
 namespace Kdumpd.Daemon.Tests.Hosting;
 
-/// <summary>The daemon's first pass (plan and load) runs while the web host is built, and the host's start takes that same pass.</summary>
+/// <summary>The daemon's first pass (plan and load) is over before the web host is built, and the host's start takes that same pass.</summary>
 public sealed class PanicKernelArmingTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("kdumpd-arming-").FullName;
@@ -47,23 +47,65 @@ public sealed class PanicKernelArmingTests : IDisposable
         new GenerationStore(new KdumpdDatabase(Path.Join(_state, "kdumpd.db"))).List();
 
     [Fact]
-    public async Task The_first_load_is_recorded_while_the_web_host_is_still_being_built()
+    public async Task The_first_load_is_recorded_before_the_web_host_is_built()
     {
         var options = Options();
-        IReadOnlyList<GenerationRecord> duringBuild = [];
+        IReadOnlyList<GenerationRecord> beforeBuild = [];
+        var loopStarted = false;
 
-        // configure runs before the web host is built: the load must not wait for it.
-        await using var app = DaemonHost.Build(options, new RunContext(null, false, []), _logger, configure: _ =>
+        // configure runs before the web host is built: the load is over by then, with no waiting here.
+        await using var app = DaemonHost.Build(options, new RunContext(null, false, []), _logger, configure: builder =>
         {
-            for (var i = 0; i < 600 && duringBuild.Count == 0; i++)
-            {
-                Thread.Sleep(50);
-                duringBuild = Generations();
-            }
+            beforeBuild = Generations();
+            loopStarted = builder.Services.Any(d => d.ServiceType == typeof(ReloadCoordinatorService));
         });
 
-        duringBuild.Should().ContainSingle().Which.Outcome.Should().Be(GenerationOutcome.Loaded);
-        duringBuild[0].Triggers.Should().Contain(t => t.Contains("startup", StringComparison.Ordinal));
+        loopStarted.Should().BeTrue("the loop is registered before configure runs");
+        beforeBuild.Should().ContainSingle().Which.Outcome.Should().Be(GenerationOutcome.Loaded);
+        beforeBuild[0].Triggers.Should().Contain(t => t.Contains("startup", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_first_pass_past_its_bound_no_longer_holds_back_the_web_host()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var target = new HeldTarget();
+        var coordinator = new ReloadCoordinator(target, new ReloadCoordinatorOptions(), time, new ReloadStats(), _logger);
+        using var loop = new ReloadCoordinatorService(coordinator);
+
+        var waiting = loop.WaitForFirstPassAsync(TestContext.Current.CancellationToken);
+        await target.Probed.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        waiting.IsCompleted.Should().BeFalse("the pass is still under way");
+
+        time.Advance(ReloadCoordinatorService.FirstPassBound);
+        (await waiting.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken)).Should().BeFalse();
+
+        // The deadline counts from the loop's start: a second waiter (the host's start) does not wait again.
+        (await loop.WaitForFirstPassAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken))
+            .Should().BeFalse();
+        target.Release.SetResult();
+        (await loop.FirstPass.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken)).Pass.Should().Be(1);
+        (await loop.WaitForFirstPassAsync(TestContext.Current.CancellationToken)).Should().BeTrue();
+    }
+
+    /// <summary>A reload target whose probe waits until the test releases it: a first pass that takes long.</summary>
+    private sealed class HeldTarget : IReloadTarget
+    {
+        public TaskCompletionSource Probed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask<PlanProbe> ProbeAsync(CancellationToken cancellationToken)
+        {
+            Probed.TrySetResult();
+            await Release.Task.WaitAsync(cancellationToken);
+            return new PlanProbe("f", null, false, false, CrashHotplugSupport.None, null);
+        }
+
+        public ValueTask<ReloadResult> ReloadAsync(ReloadRequest request, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(ReloadResult.Loaded("f", 1));
+
+        public ValueTask RecordPlanAsync(ReloadRequest request, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 
     [Fact]
