@@ -19,8 +19,8 @@ public sealed record LoadRetryOptions
 /// </summary>
 public static class LoadRetry
 {
-    // onRetry gets the failed result and its 1-based attempt number before each retry.
-    public static ResiliencePipeline<LoaderResult> Build(LoadRetryOptions options, TimeProvider timeProvider, Action<LoaderResult, int>? onRetry = null)
+    // onRetry gets the failed result, its 1-based attempt number and the call's context before each retry.
+    public static ResiliencePipeline<LoaderResult> Build(LoadRetryOptions options, TimeProvider timeProvider, Action<LoaderResult, int, ResilienceContext>? onRetry = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.MaxAttempts <= 1)
@@ -41,7 +41,7 @@ public static class LoadRetry
                 {
                     if (args.Outcome.Result is { } result)
                     {
-                        onRetry?.Invoke(result, args.AttemptNumber + 1);
+                        onRetry?.Invoke(result, args.AttemptNumber + 1, args.Context);
                     }
 
                     return ValueTask.CompletedTask;

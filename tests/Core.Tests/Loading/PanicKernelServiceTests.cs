@@ -242,6 +242,23 @@ public sealed class PanicKernelServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task Retry_options_changed_by_a_reconfiguration_take_effect_at_the_next_load()
+    {
+        var (service, syscalls, _) = Service(Errno.EBUSY, Errno.EBUSY, 0, Errno.EBUSY);
+        using var _ = service;
+
+        var first = await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+        service.Reconfigure(service.Options with { Retry = new LoadRetryOptions { MaxAttempts = 1 } });
+        var second = await service.ArmAsync(Automatic, TestContext.Current.CancellationToken);
+
+        first.Generation.Attempts.Should().Be(3, "the pipeline built at start retries twice");
+        first.Generation.Outcome.Should().Be(GenerationOutcome.Loaded);
+        second.Generation.Attempts.Should().Be(1, "the reconfigured options allow no retry");
+        second.Generation.Outcome.Should().Be(GenerationOutcome.Failed);
+        syscalls.Calls.Should().HaveCount(4);
+    }
+
+    [Fact]
     public async Task Retries_stop_before_they_would_spend_the_last_unit()
     {
         _host.Write(KexecSysfs.LoadLimitPanicPath, "3\n");
