@@ -98,7 +98,8 @@ public static partial class DurableFiles
     /// append lands before or after it, never inside), then fsync; the file is created 0600. Throws
     /// IOException naming the file and errno when the write is refused or short (a full disk).
     /// </summary>
-    public static void AppendDurably(string path, ReadOnlySpan<byte> content)
+    /// <returns>The file offset just past the appended bytes (O_APPEND puts them at the end, whoever else appends).</returns>
+    public static long AppendDurably(string path, ReadOnlySpan<byte> content)
     {
         const int oWronly = 1, oCreat = 0x40, oAppend = 0x400, oCloexec = 0x80000; // the same on x86-64 and arm64
         var fd = Open(path, oWronly | oCreat | oAppend | oCloexec, 0b110_000_000);
@@ -129,6 +130,9 @@ public static partial class DurableFiles
             {
                 throw new IOException($"{path}: fsync failed: {Marshal.GetLastPInvokeErrorMessage()}", Marshal.GetLastPInvokeError());
             }
+
+            const int seekCur = 1;
+            return Lseek(fd, 0, seekCur);
         }
         finally
         {
@@ -158,6 +162,9 @@ public static partial class DurableFiles
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     private static unsafe partial nint Write(int fd, byte* buffer, nint count);
+
+    [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
+    private static partial long Lseek(int fd, long offset, int whence);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);

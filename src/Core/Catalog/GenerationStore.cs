@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Kdumpd.Core.Dumps;
 using Kdumpd.Core.Host;
 using Microsoft.Data.Sqlite;
 
@@ -69,9 +70,11 @@ public sealed class GenerationStore
     public GenerationRecord Record(GenerationRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
+        var inDatabase = false;
         try
         {
             record = Insert(record);
+            inDatabase = true;
         }
         catch (SqliteException)
         {
@@ -87,7 +90,11 @@ public sealed class GenerationStore
 
         try
         {
-            Journal.Append(record);
+            var (start, end) = Journal.Append(record);
+            if (inDatabase)
+            {
+                AdvanceMark(start, end);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -100,18 +107,34 @@ public sealed class GenerationStore
 
     /// <summary>
     /// Writes into the database the generations the journal holds and it lacks (a new, rebuilt or
-    /// replaced file); returns how many. The journal's damaged lines are skipped and named in <see cref="JournalProblem"/>.
+    /// replaced file, or lines another process appended); returns how many. Only the lines past the
+    /// database's mark of the journal are read (all of them for a new database or another journal
+    /// file). The journal's damaged lines are skipped and named in <see cref="JournalProblem"/>.
     /// </summary>
     public int ImportJournal()
     {
-        IReadOnlyList<GenerationRecord> records;
+        FileStatus journal;
+        JournalContents contents;
         try
         {
-            var (read, skipped) = Journal.Read();
-            records = read;
-            if (skipped.Count > 0)
+            if (!System.IO.File.Exists(Journal.Path))
             {
-                JournalProblem = string.Join("; ", skipped);
+                return 0;
+            }
+
+            journal = FileStatus.OfPath(Journal.Path);
+            var from = ReadMark() is { } mark && mark.Device == journal.Device && mark.Inode == journal.Inode && mark.Length <= journal.Size
+                ? mark.Length
+                : 0;
+            if (from == journal.Size)
+            {
+                return 0; // nothing appended since the database last held the whole journal
+            }
+
+            contents = Journal.Read(from);
+            if (contents.Skipped.Count > 0)
+            {
+                JournalProblem = string.Join("; ", contents.Skipped);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -120,7 +143,13 @@ public sealed class GenerationStore
             return 0;
         }
 
-        return records.Count == 0 ? 0 : InsertMissing(records);
+        var (inserted, complete) = InsertMissing(contents.Records);
+        if (complete)
+        {
+            SaveMark(journal.Device, journal.Inode, contents.End);
+        }
+
+        return inserted;
     }
 
     /// <summary>Writes every generation this process recorded, then the journal's, into a rebuilt database (those it lacks).</summary>
@@ -132,19 +161,25 @@ public sealed class GenerationStore
             records = [.. _written.Values];
         }
 
-        return InsertMissing(records) + ImportJournal();
+        return InsertMissing(records).Inserted + ImportJournal();
     }
 
-    private int InsertMissing(IReadOnlyList<GenerationRecord> records)
+    /// <summary>Inserts those of <paramref name="records"/> the database lacks; Complete is false when the database failed part way.</summary>
+    private (int Inserted, bool Complete) InsertMissing(IReadOnlyList<GenerationRecord> records)
     {
+        if (records.Count == 0)
+        {
+            return (0, true);
+        }
+
         HashSet<int> present;
         try
         {
-            present = Numbers();
+            present = Numbers(records.Min(r => r.Number));
         }
         catch (SqliteException)
         {
-            return 0; // still no usable database: the next rebuild tries again
+            return (0, false); // still no usable database: the next rebuild tries again
         }
 
         var again = 0;
@@ -157,22 +192,87 @@ public sealed class GenerationStore
             }
             catch (CatalogException)
             {
-                // already there (salvaged from the old file)
+                // already there (salvaged from the old file, or inserted by another process meanwhile)
             }
             catch (SqliteException)
             {
-                return again; // still no usable database: the next rebuild tries again
+                return (again, false); // still no usable database: the next rebuild tries again
             }
         }
 
-        return again;
+        return (again, true);
     }
 
-    private HashSet<int> Numbers()
+    private (ulong Device, ulong Inode, long Length)? ReadMark()
+    {
+        try
+        {
+            using var connection = Database.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT device, inode, length FROM journal_mark WHERE id = 1;";
+            using var reader = command.ExecuteReader();
+            return reader.Read() ? (unchecked((ulong)reader.GetInt64(0)), unchecked((ulong)reader.GetInt64(1)), reader.GetInt64(2)) : null;
+        }
+        catch (SqliteException)
+        {
+            return null; // read the whole journal: the import finds out whether the database works
+        }
+    }
+
+    /// <summary>
+    /// Moves the mark over the line this process just appended at [start, end), when the mark stood right
+    /// before it: the database then holds every generation up to its end, and the next start reads nothing.
+    /// A line of another process in between (whose database write may have failed) leaves the mark where it is.
+    /// </summary>
+    private void AdvanceMark(long start, long end)
+    {
+        try
+        {
+            var journal = FileStatus.OfPath(Journal.Path);
+            using var connection = Database.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = start == 0
+                ? "INSERT OR IGNORE INTO journal_mark (id, device, inode, length) VALUES (1, $device, $inode, $end);"
+                : "UPDATE journal_mark SET length = $end WHERE id = 1 AND device = $device AND inode = $inode AND length = $start;";
+            command.Parameters.AddWithValue("$device", unchecked((long)journal.Device));
+            command.Parameters.AddWithValue("$inode", unchecked((long)journal.Inode));
+            command.Parameters.AddWithValue("$start", start);
+            command.Parameters.AddWithValue("$end", end);
+            command.ExecuteNonQuery();
+        }
+        catch (Exception e) when (e is SqliteException or IOException)
+        {
+            // The next start reads from the old mark: slower, nothing lost.
+        }
+    }
+
+    private void SaveMark(ulong device, ulong inode, long length)
+    {
+        try
+        {
+            using var connection = Database.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO journal_mark (id, device, inode, length) VALUES (1, $device, $inode, $length)
+                ON CONFLICT (id) DO UPDATE SET device = excluded.device, inode = excluded.inode, length = excluded.length;
+                """;
+            command.Parameters.AddWithValue("$device", unchecked((long)device));
+            command.Parameters.AddWithValue("$inode", unchecked((long)inode));
+            command.Parameters.AddWithValue("$length", length);
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException)
+        {
+            // Without the mark the next start reads the whole journal again: slower, nothing lost.
+        }
+    }
+
+    private HashSet<int> Numbers(int from)
     {
         using var connection = Database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT number FROM generations;";
+        command.CommandText = "SELECT number FROM generations WHERE number >= $from;";
+        command.Parameters.AddWithValue("$from", from);
         using var reader = command.ExecuteReader();
         var numbers = new HashSet<int>();
         while (reader.Read())

@@ -124,6 +124,98 @@ public sealed class GenerationJournalTests : IDisposable
         store.JournalProblem.Should().Contain($"{journal.Path}:3:").And.Contain("not a whole generation record");
     }
 
+    private GenerationStore OpenStore()
+    {
+        var database = new KdumpdDatabase(DbPath);
+        database.OpenOrRebuild();
+        return new GenerationStore(database);
+    }
+
+    /// <summary>Overwrites the journal's first line in place, same length, so that it no longer parses.</summary>
+    private static void DamageFirstLineInPlace(string journal)
+    {
+        using var stream = new FileStream(journal, FileMode.Open, FileAccess.Write);
+        stream.Write("#####"u8);
+    }
+
+    [Fact]
+    public void A_start_reads_only_the_lines_appended_since_the_database_last_held_the_whole_journal()
+    {
+        RecordInAnEarlierProcess(3);
+        OpenStore(); // the database holds the journal: its mark is set
+        SqliteConnection.ClearAllPools();
+        var journal = GenerationJournal.Beside(new KdumpdDatabase(DbPath));
+        DamageFirstLineInPlace(journal.Path);
+        journal.Append(Loaded(4)); // a process whose database insert failed: the journal alone has it
+
+        var store = OpenStore();
+
+        store.List().Select(g => g.Number).Should().Equal(4, 3, 2, 1);
+        store.JournalProblem.Should().BeNull("the damaged line lies before the mark and was not read again");
+    }
+
+    [Fact]
+    public void After_a_process_recorded_generations_the_next_start_reads_none_of_them_again()
+    {
+        RecordInAnEarlierProcess(3); // each record moves the mark over its own line
+        DamageFirstLineInPlace(GenerationJournal.Beside(new KdumpdDatabase(DbPath)).Path);
+
+        var store = OpenStore();
+
+        store.JournalProblem.Should().BeNull("every line lies before the mark");
+        store.List().Select(g => g.Number).Should().Equal(3, 2, 1);
+    }
+
+    [Fact]
+    public void The_mark_does_not_pass_a_line_of_another_process_that_the_database_lacks()
+    {
+        RecordInAnEarlierProcess(2);
+        var journal = GenerationJournal.Beside(new KdumpdDatabase(DbPath));
+        journal.Append(Loaded(3)); // another process: its database insert failed
+        var store = OpenStore(); // imports 3 and marks the whole journal
+        journal.Append(Loaded(4)); // and again, while this store runs
+        store.Record(Loaded(5));
+        SqliteConnection.ClearAllPools();
+
+        var next = OpenStore();
+
+        next.List().Select(g => g.Number).Should().Equal(5, 4, 3, 2, 1);
+    }
+
+    [Fact]
+    public void A_journal_replaced_by_another_file_is_read_whole()
+    {
+        RecordInAnEarlierProcess(2);
+        OpenStore();
+        SqliteConnection.ClearAllPools();
+        var journal = GenerationJournal.Beside(new KdumpdDatabase(DbPath));
+        var copy = journal.Path + ".new";
+        File.Copy(journal.Path, copy);
+        DamageFirstLineInPlace(copy);
+        File.Move(copy, journal.Path, overwrite: true); // another inode, as a restore from backup gives
+
+        var store = OpenStore();
+
+        store.JournalProblem.Should().Contain($"{journal.Path}:1:").And.Contain("not a whole generation record");
+        store.List().Select(g => g.Number).Should().Equal(2, 1);
+    }
+
+    [Fact]
+    public void Lines_read_from_the_middle_of_the_journal_are_named_by_their_byte_offset()
+    {
+        RecordInAnEarlierProcess(1);
+        var journal = GenerationJournal.Beside(new KdumpdDatabase(DbPath));
+        var end = new FileInfo(journal.Path).Length;
+        File.AppendAllText(journal.Path, "{\"Number\":\n");
+        journal.Append(Loaded(2));
+
+        var contents = journal.Read(end);
+
+        contents.Records.Select(r => r.Number).Should().Equal(2);
+        contents.Skipped.Should().ContainSingle().Which.Should().StartWith($"{journal.Path}: byte {end}: not a whole generation record");
+        contents.End.Should().Be(new FileInfo(journal.Path).Length);
+    }
+
     [Fact]
     public void The_journal_is_named_after_the_database_readable_by_root_only_and_one_line_per_generation()
     {

@@ -9,5 +9,6 @@ public static class SchemaMigrations
         M0002Dumps.Migration,
         M0003CrashTitles.Migration,
         M0004Egress.Migration,
+        M0005JournalMark.Migration,
     ];
 }
