@@ -155,6 +155,7 @@ run_vm() {
         echo "KROOT='$KROOT'"
         echo "DOTNET_HIDE='${DOTNET_HIDE:-}'"
         echo "REPO='$REPO'"
+        [ -z "${BENCH_RUNS:-}" ] || echo "BENCH_RUNS='$BENCH_RUNS'"
         printf '%s\n' "$extra"
     } > "$SHARE/config"
     local sock=$RUN_DIR/qmp.sock qpid r a rc

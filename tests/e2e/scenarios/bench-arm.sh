@@ -7,8 +7,9 @@
 #          each figure on a line "BENCH name seconds" in /kdump-out/bench.txt; no panic.
 #          Timing is arm-clock.sh's (bash builtins, no process per reading): the commands from the
 #          fork to their exit, the daemon from its fork (its /proc starttime) to kexec_crash_loaded=1.
-#          The first kdumpd round hashes kernel and initrd; later rounds find their SHA-256 in
-#          /tmp/capture-digests.json beside the database, as every boot after the first does.
+#          The first kdumpd round hashes kernel and initrd and creates the databases; later rounds find
+#          their SHA-256 in /tmp/capture-digests.json and their database and generation journal, as every
+#          boot after the first does.
 BENCH_RUNS=${BENCH_RUNS:-5}
 CFG=/kdump-out/kdumpd.json
 CLOCK=/kdump-out/arm-clock.sh
@@ -46,7 +47,6 @@ guest_first() {
         done
         echo "BENCH daemon-idle-rss-kib $(awk '/VmRSS/{print $2}' "/proc/$DPID/status")" >> "$OUT/bench.txt"
         daemon_stop
-        rm -f /tmp/bench-run.db*
         kexec -p -u
     done
     say bench-done "$(tr '\n' ' ' < "$OUT/bench.txt")"
