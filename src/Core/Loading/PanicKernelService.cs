@@ -1,7 +1,7 @@
-using Polly;
 using Kdumpd.Core.Catalog;
 using Kdumpd.Core.Host;
 using Kdumpd.Core.Planning;
+using Polly;
 using Serilog;
 
 namespace Kdumpd.Core.Loading;
