@@ -3,7 +3,7 @@ namespace Kdumpd.Core.Catalog.Migrations;
 /// <summary>
 /// How far the database holds the generation journal: its file (device and inode) and the length up to
 /// which every generation is in the table. A start then reads only the lines appended since, not the
-/// whole history (tens of kilobytes a reload with the plan and header, at every start and CLI call).
+/// whole history (kilobytes a reload with the plan and header, at every start and CLI call).
 /// </summary>
 public static class M0005JournalMark
 {
