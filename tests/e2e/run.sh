@@ -38,7 +38,7 @@ scenario_def() {
     # issue 11: makedumpfile fails in kdumpd's initrd (an option it does not know) -> the built-in writer saves the dump
     capture-initrd-makedumpfile-fails)
                            SFILE=initrd.sh; SCFG="VM_CRASHKERNEL=256M INITRD_FORCE=0 INITRD_APPEND='' FAULT= MAKEDUMPFILE_FAILS=1"; NEEDS_NATIVE=1 ;;
-    bench-arm)             SFILE=bench-arm.sh ;;   # bench/arm-speed.sh, not in ALL
+    bench-arm)             SFILE=bench-arm.sh ;;   # bench/native-speed.sh, not in ALL
     *) return 1 ;;
     esac
 }

@@ -1,4 +1,4 @@
-# bench-arm (not in the default list; bench/arm-speed.sh runs it): how fast the panic kernel is
+# bench-arm (not in the default list; bench/native-speed.sh runs it): how fast the panic kernel is
 # armed in the guest, kdumpd against kexec-tools with the same kernel, initrd and command line.
 #   first: BENCH_RUNS rounds of, in turn (unloading in between):
 #            kexec -s -p                                 (the peer: kexec_file_load by kexec-tools)
