@@ -229,11 +229,15 @@ public sealed class GenerationStore
         try
         {
             var journal = FileStatus.OfPath(Journal.Path);
+            if (start == 0)
+            {
+                SaveMark(journal.Device, journal.Inode, end); // a new journal holding this line alone
+                return;
+            }
+
             using var connection = Database.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = start == 0
-                ? "INSERT OR IGNORE INTO journal_mark (id, device, inode, length) VALUES (1, $device, $inode, $end);"
-                : "UPDATE journal_mark SET length = $end WHERE id = 1 AND device = $device AND inode = $inode AND length = $start;";
+            command.CommandText = "UPDATE journal_mark SET length = $end WHERE id = 1 AND device = $device AND inode = $inode AND length = $start;";
             command.Parameters.AddWithValue("$device", unchecked((long)journal.Device));
             command.Parameters.AddWithValue("$inode", unchecked((long)journal.Inode));
             command.Parameters.AddWithValue("$start", start);

@@ -385,15 +385,14 @@ public sealed class PanicKernelService(
         try
         {
             result = await pipeline.ExecuteAsync(
-                async (ctx, _) =>
+                async ctx =>
                 {
                     attempts++;
                     var r = await call(ctx.CancellationToken);
                     calls += r.KernelCalls;
                     return r;
                 },
-                context,
-                0);
+                context);
         }
         finally
         {
